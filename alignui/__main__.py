@@ -1,0 +1,3 @@
+from alignui.cli import main
+
+raise SystemExit(main())

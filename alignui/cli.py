@@ -1,0 +1,36 @@
+"""`python -m alignui`: the command line, a thin face over the same core functions the UI calls.
+
+Each command group lives in `alignui/commands/<group>.py` and exposes `register(subparsers)`.
+"""
+
+import argparse
+import sys
+
+from alignui import __version__
+from alignui.commands import advise, data
+from alignui.errors import AlignUIError
+
+GROUPS = [data, advise]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m alignui",
+        description="Align language models with DPO, KTO and friends, from the command line.",
+    )
+    parser.add_argument("--version", action="version", version=f"alignui {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in GROUPS:
+        group.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except AlignUIError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,133 @@
+"""The one SQLite database: schema, migrations, and how to open it.
+
+Tables:
+- `datasets`: the catalog; each row points at a normalised JSONL copy under the data home.
+- `jobs`: training jobs and what is known of their processes.
+- `feedback`: votes and thumbs given in the Compare tab.
+- `evaluations`: win-rate reports.
+
+The schema version lives in SQLite's `user_version`; each migration moves it up by one, inside a
+transaction, so a half-applied migration never sticks.
+"""
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from alignui import settings
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["datasets"].create(
+        {
+            "name": str,
+            "type": str,
+            "style": str,
+            "rows": int,
+            "path": str,
+            "source": str,
+            "stats": str,  # JSON
+            "created_at": str,
+        },
+        pk="name",
+        not_null={"type", "path", "rows"},
+    )
+    db["jobs"].create(
+        {
+            "id": int,
+            "status": str,
+            "algorithm": str,
+            "model": str,
+            "dataset": str,
+            "run_dir": str,
+            "output_dir": str,
+            "pid": int,
+            "pid_start_time": float,
+            "world_size": int,
+            "step": int,
+            "max_steps": int,
+            "error": str,
+            "resumed_from_step": int,
+            "created_at": str,
+            "started_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        not_null={"status", "algorithm"},
+    )
+    db["jobs"].create_index(["status"])
+    db["feedback"].create(
+        {
+            "id": int,
+            "kind": str,  # "vote" or "thumb"
+            "prompt": str,
+            "conversation": str,  # JSON
+            "answer": str,
+            "other_answer": str,
+            "value": str,  # a, b, tie, both_bad, up, down, withdrawn
+            "model": str,
+            "job_id": int,
+            "sampling": str,  # JSON
+            "comment": str,
+            "user": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"kind", "value"},
+    )
+    db["evaluations"].create(
+        {
+            "id": int,
+            "reference": str,
+            "aligned": str,
+            "judge": str,
+            "n": int,
+            "wins": int,
+            "ties": int,
+            "losses": int,
+            "win_rate": float,
+            "ci_low": float,
+            "ci_high": float,
+            "report": str,  # JSON
+            "created_at": str,
+        },
+        pk="id",
+    )
+
+
+#: Migrations in order; MIGRATIONS[i] takes the schema from version i to i + 1.
+MIGRATIONS = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def now() -> str:
+    """A UTC timestamp as stored in every table."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    return db.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply every migration the database has not seen yet. Safe to run twice."""
+    version = schema_version(db)
+    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+        with db.conn:
+            step(db)
+            db.execute(f"PRAGMA user_version = {number}")
+
+
+def connect(path: Path | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the database in the data home, migrated and in WAL mode."""
+    path = Path(path) if path else settings.database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # check_same_thread=False: Gradio runs handlers on worker threads.
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout = 30000")  # several processes (app, CLI, jobs) share the file
+    db.enable_wal()
+    migrate(db)
+    return db

@@ -1,0 +1,37 @@
+"""Build the Gradio Blocks app: one tab per step of the flow."""
+
+import gradio as gr
+
+from alignui.ui import algorithm_tab, data_tab, later
+
+INTRO = """# alignui
+Align a language model with your own feedback data: **Data → Algorithm → Train → Compare → Evaluate**.
+Start by uploading a file in the Data tab."""
+
+
+def build_app() -> gr.Blocks:
+    with gr.Blocks(title="alignui") as app:
+        gr.Markdown(INTRO)
+        with gr.Tabs():
+            with gr.Tab("Data", id="data"):
+                data_tab.render()
+            with gr.Tab("Algorithm", id="algorithm"):
+                algorithm_tab.render()
+            with gr.Tab("Train", id="train"):
+                later.render(
+                    "Train",
+                    "Launch TRL training as a background job on your GPUs, watch live metrics, "
+                    "cancel and resume.",
+                )
+            with gr.Tab("Compare", id="compare"):
+                later.render(
+                    "Compare",
+                    "Chat with the aligned and the reference model side by side, vote, and turn "
+                    "your votes into the next dataset.",
+                )
+            with gr.Tab("Evaluate", id="evaluate"):
+                later.render(
+                    "Evaluate",
+                    "Measure the aligned model's win rate against the reference on held-out prompts.",
+                )
+    return app

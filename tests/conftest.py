@@ -1,0 +1,84 @@
+"""Shared fixtures: a private data home for every test, and a real app server for UI tests."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def alignui_home(tmp_path, monkeypatch):
+    """Every test gets its own empty data home."""
+    home = tmp_path / "alignui-home"
+    monkeypatch.setenv("ALIGNUI_HOME", str(home))
+    return home
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_cli(*args, home=None, check=False, timeout=300):
+    """Run `python -m alignui ARGS` in a fresh process, as a user would."""
+    env = dict(os.environ)
+    if home is not None:
+        env["ALIGNUI_HOME"] = str(home)
+    result = subprocess.run(
+        [sys.executable, "-m", "alignui", *map(str, args)],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"alignui {args} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """A real `python app.py` server on a free port, with its own data home.
+
+    Yields (url, home). Shared by the UI tests of a session; tests must not depend on each other's data.
+    """
+    home = tmp_path_factory.mktemp("server-home")
+    port = free_port()
+    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("app.py exited:\n" + (home / "server.log").read_text())
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("app.py did not start:\n" + (home / "server.log").read_text())
+    yield url, home
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def client(app_server):
+    from gradio_client import Client
+
+    url, _ = app_server
+    return Client(url, verbose=False)
