@@ -1,0 +1,1 @@
+"""Training: the run spec, and (later) the job launcher, entry point, callbacks and doctor."""
