@@ -7,10 +7,10 @@ import argparse
 import sys
 
 from alignui import __version__
-from alignui.commands import advise, data
+from alignui.commands import advise, data, jobs, train
 from alignui.errors import AlignUIError
 
-GROUPS = [data, advise]
+GROUPS = [data, advise, train, jobs]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/tiny.py
 
 
 @pytest.fixture(autouse=True)
@@ -82,3 +83,11 @@ def client(app_server):
 
     url, _ = app_server
     return Client(url, verbose=False)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory):
+    """A folder holding a tiny Llama-style model with its own tokenizer and chat template."""
+    from tiny import build_tiny_llama
+
+    return build_tiny_llama(tmp_path_factory.mktemp("tiny-llama"))

@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from alignui.ui import algorithm_tab, data_tab, later
+from alignui.ui import algorithm_tab, data_tab, later, train_tab
 
 INTRO = """# alignui
 Align a language model with your own feedback data: **Data → Algorithm → Train → Compare → Evaluate**.
@@ -18,11 +18,7 @@ def build_app() -> gr.Blocks:
             with gr.Tab("Algorithm", id="algorithm"):
                 algorithm_tab.render()
             with gr.Tab("Train", id="train"):
-                later.render(
-                    "Train",
-                    "Launch TRL training as a background job on your GPUs, watch live metrics, "
-                    "cancel and resume.",
-                )
+                train_tab.render()
             with gr.Tab("Compare", id="compare"):
                 later.render(
                     "Compare",

@@ -1,0 +1,5 @@
+"""Placeholder: commands are registered here."""
+
+
+def register(subparsers) -> None:
+    pass
