@@ -115,9 +115,15 @@ def migrate(db: sqlite_utils.Database) -> None:
     """Apply every migration the database has not seen yet. Safe to run twice."""
     version = schema_version(db)
     for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        with db.conn:
+        # An explicit transaction: Python's sqlite3 would otherwise autocommit each DDL statement.
+        db.conn.execute("BEGIN")
+        try:
             step(db)
-            db.execute(f"PRAGMA user_version = {number}")
+            db.conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
 
 
 def connect(path: Path | None = None) -> sqlite_utils.Database:
