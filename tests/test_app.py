@@ -56,12 +56,6 @@ def test_app_serves_one_tab_per_step(app_server):
         assert f'"label": "{tab}"' in page or f'"label":"{tab}"' in page
 
 
-def test_steps_without_a_back_end_say_so(app_server):
-    url, _ = app_server
-    page = urllib.request.urlopen(url + "config").read().decode()
-    assert "not available in this version" in page
-
-
 @pytest.mark.parametrize("name", ["alignui.db", "alignui.db-wal", "datasets/anything.jsonl"])
 def test_data_home_is_not_served(app_server, name):
     url, home = app_server
