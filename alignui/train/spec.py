@@ -96,13 +96,7 @@ class TrainSpec:
             found.append("model is empty: give a local model folder or a hub id")
         if not self.dataset:
             found.append("dataset is empty: give a data file or a saved dataset's name")
-        known = config_fields(self.algorithm)
-        for name in self.args:
-            if name not in known:
-                found.append(
-                    f"{name!r} is not a field of {self.algo.config.split(':')[1]}; "
-                    "use the TRL config field names"
-                )
+        found += unknown_fields(self.algorithm, self.args)
         for name, value in self.algo.fixed.items():
             if name in self.args and self.args[name] != value:
                 found.append(f"{name} is fixed to {value!r} for {self.algorithm}")
@@ -114,6 +108,10 @@ class TrainSpec:
             found.append(f"hardware.distributed must be one of {', '.join(DISTRIBUTED)}")
         if self.lora and self.lora.r < 1:
             found.append("lora.r must be at least 1")
+        # Imported here: the advisor's modules import this one.
+        from alignui.advisor import model_info, ranges
+
+        found += ranges.check_spec(self, model_size_b=model_info.local_size_b(self.model)).errors
         return found
 
     def validate(self) -> "TrainSpec":
@@ -170,6 +168,14 @@ def _refuse_unknown(data: dict, cls, where: str) -> None:
     unknown = sorted(set(data) - known)
     if unknown:
         raise SpecError(f"unknown {where} key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
+def unknown_fields(algorithm: str, args: dict) -> list[str]:
+    """A problem for each name in `args` that is not a field of the algorithm's TRL config."""
+    known = config_fields(algorithm)
+    config = algorithms.get(algorithm).config.split(":")[1]
+    return [f"{name!r} is not a field of {config}; use the TRL config field names"
+            for name in args if name not in known]
 
 
 def config_fields(algorithm: str) -> dict[str, dataclasses.Field]:

@@ -1,7 +1,191 @@
-"""Placeholder tab."""
+"""The Data tab: upload a file, see what it is and what is wrong with it, convert it, save it by name.
 
-from alignui.ui import later
+Every listener is an API endpoint (inspect, convert, save_dataset, list_datasets), so the tab can be
+driven with gradio_client exactly as a person drives it in the browser.
+"""
+
+import functools
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from alignui.algorithms import DATASET_TYPES
+from alignui.errors import AlignUIError
+
+#: Rows of the errors table; the full list is in the report JSON.
+SHOWN_ERRORS = 1000
+FILE_TYPES = [".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"]
+CATALOG_COLUMNS = ["name", "type", "style", "rows", "created_at", "source"]
 
 
 def render() -> None:
-    later.render("data", "Coming soon.")
+    gr.Markdown(
+        "### Data\nDrop the feedback your team collected: JSONL, JSON, CSV/TSV or Parquet. alignui tells "
+        "its type in TRL's terms, checks every row, and can convert it and save it for training."
+    )
+    with gr.Row():
+        upload = gr.File(label="Data file", file_types=FILE_TYPES, type="filepath")
+        with gr.Column():
+            summary = gr.Markdown()
+            tokenizer = gr.Textbox(label="Tokenizer folder (optional)", placeholder="a model folder",
+                                   info="Adds token lengths; press Enter to re-inspect.")
+    warnings = gr.Markdown()
+    errors = gr.Dataframe(headers=["row", "message"], label="Rows that will be skipped", interactive=False)
+    with gr.Row():
+        lengths = gr.LinePlot(x="length", y="rows", color="field", label="Length distribution (characters)")
+        balance = gr.BarPlot(x="label", y="rows", y_lim=[0, None], label="Label balance", visible=False)
+    preview = gr.JSON(label="Preview (normalised rows)")
+    with gr.Accordion("Full report (JSON)", open=False):
+        report = gr.JSON(show_label=False)
+
+    gr.Markdown("#### Convert and save")
+    with gr.Row():
+        target = gr.Dropdown(choices=list(DATASET_TYPES), value=None, label="Convert to",
+                             info="Leave empty to keep the type.")
+        chosen_min = gr.Number(value=4, label="Chosen rating at least (ratings → preference)")
+        rejected_max = gr.Number(value=2, label="Rejected rating at most (ratings → preference)")
+        threshold = gr.Number(value=4, label="Desirable from rating (ratings → unpaired)")
+        validation = gr.Slider(0, 0.5, value=0, step=0.01, label="Validation split (download only)")
+    with gr.Row():
+        convert_button = gr.Button("Convert and download")
+        name = gr.Textbox(label="Save as", placeholder="my-dataset")
+        overwrite = gr.Checkbox(label="Replace a saved dataset of that name")
+        save_button = gr.Button("Save to catalog", variant="primary")
+    message = gr.Markdown()
+    converted = gr.File(label="Converted JSONL", file_count="multiple", interactive=False)
+
+    gr.Markdown("#### Saved datasets\nThe Train tab picks its dataset from this list.")
+    catalog_table = gr.Dataframe(headers=CATALOG_COLUMNS, interactive=False)
+    refresh = gr.Button("Refresh list", size="sm")
+
+    options = [chosen_min, rejected_max, threshold]
+    inspected = [summary, errors, warnings, lengths, balance, preview, report]
+    gr.on([upload.upload, tokenizer.submit], inspect, inputs=[upload, tokenizer], outputs=inspected,
+          api_name="inspect")
+    upload.clear(lambda: ("", None, "", None, gr.update(visible=False), None, None), outputs=inspected,
+                 api_visibility="private")
+    convert_button.click(convert, inputs=[upload, target, *options, validation],
+                         outputs=[converted, message], api_name="convert")
+    save_button.click(save, inputs=[upload, name, target, *options, overwrite],
+                      outputs=[message, catalog_table], api_name="save_dataset")
+    refresh.click(list_datasets, outputs=catalog_table, api_name="list_datasets")
+    gr.on(None, list_datasets, outputs=catalog_table, api_visibility="private")  # on page load
+
+
+def _user_errors(handler):
+    """Show AlignUIError messages in the page instead of a generic failure."""
+    @functools.wraps(handler)
+    def wrapped(*args):
+        try:
+            return handler(*args)
+        except AlignUIError as error:
+            raise gr.Error(str(error)) from None
+    return wrapped
+
+
+def _need_file(path) -> str:
+    if not path:
+        raise gr.Error("Upload a data file first.")
+    return path
+
+
+@_user_errors
+def inspect(path, tokenizer):
+    from alignui.data.report import inspect_file
+
+    found = inspect_file(_need_file(path), tokenizer=(tokenizer or "").strip() or None)
+    table = pd.DataFrame(found.errors[:SHOWN_ERRORS], columns=["row", "message"])
+    return (
+        summary_markdown(found),
+        table,
+        "\n".join(f"- ⚠️ {w}" for w in found.warnings),
+        lengths_frame(found.stats),
+        balance_plot(found.stats),
+        found.preview,
+        # Without "path": gradio_client would take a dict with a "path" key for a file to download.
+        {k: v for k, v in found.to_dict().items() if k != "path"},
+    )
+
+
+def summary_markdown(found) -> str:
+    prompt = " · prompts extracted from chosen/rejected" if found.implicit_prompt else ""
+    lines = [
+        f"**Type:** `{found.type}` · **Style:** `{found.style}`{prompt}",
+        f"**Rows:** {found.rows} read · **{found.valid_rows} valid** · {len(found.errors)} skipped",
+        f"**Trains with:** {', '.join(found.algorithms) or 'no algorithm as it is; convert it first'}",
+        f"**Converts to:** {', '.join(found.conversions)}",
+    ]
+    if found.columns:
+        lines.append("**Renamed:** " + ", ".join(f"`{raw}` → `{field}`" for raw, field in found.columns.items()))
+    if found.valid_rows == 0:
+        lines.append("**No row can be used:** fix the errors below and upload again.")
+    if len(found.errors) > SHOWN_ERRORS:
+        lines.append(f"The table shows the first {SHOWN_ERRORS} errors; the full report lists all.")
+    return "\n\n".join(lines)
+
+
+def lengths_frame(stats: dict) -> pd.DataFrame:
+    histogram = stats.get("length_histogram", {})
+    edges = histogram.get("edges", [])
+    return pd.DataFrame(
+        [{"length": edges[i], "rows": count, "field": field}
+         for field, counts in histogram.get("counts", {}).items() for i, count in enumerate(counts)],
+        columns=["length", "rows", "field"],
+    )
+
+
+def balance_plot(stats: dict):
+    if "label_balance" in stats:
+        balance = stats["label_balance"]
+        frame = pd.DataFrame({"label": ["desirable", "undesirable"],
+                              "rows": [balance["desirable"], balance["undesirable"]]})
+        return gr.update(value=frame, visible=True, label="Label balance", x_title="label")
+    if "ratings" in stats:
+        frame = pd.DataFrame({"label": list(stats["ratings"]), "rows": list(stats["ratings"].values())})
+        return gr.update(value=frame, visible=True, label="Ratings given", x_title="rating")
+    return gr.update(visible=False)
+
+
+@_user_errors
+def convert(path, to, chosen_min, rejected_max, threshold, validation):
+    from alignui.data.export import convert_file
+
+    path = _need_file(path)
+    if not to:
+        raise gr.Error("Pick a type to convert to.")
+    out = Path(tempfile.mkdtemp(prefix="alignui-convert-")) / f"{Path(path).stem}.{to}.jsonl"
+    done = convert_file(path, to, out, _options(chosen_min, rejected_max, threshold), float(validation or 0))
+    files = [done.out] + ([done.validation_out] if done.validation_out else [])
+    text = f"Converted to **{done.type}**: {done.rows} rows"
+    if done.validation_out:
+        text += f", plus {done.validation_rows} validation rows"
+    notes = ([f"{done.invalid_records} invalid records left out."] if done.invalid_records else []) + done.notes
+    return files, "\n\n".join([text + "."] + notes)
+
+
+@_user_errors
+def save(path, name, to, chosen_min, rejected_max, threshold, overwrite):
+    from alignui.data import catalog
+
+    path = _need_file(path)
+    entry = catalog.save(path, name, to=to or None, options=_options(chosen_min, rejected_max, threshold),
+                         overwrite=bool(overwrite), source=f"upload: {Path(path).name}")
+    notes = "".join(f"\n\n{note}" for note in entry.stats.get("notes", []))
+    return (f"Saved **{entry.name}**: {entry.rows} {entry.type} rows ({entry.style}).{notes}",
+            list_datasets())
+
+
+def list_datasets() -> pd.DataFrame:
+    from alignui.data import catalog
+
+    rows = [{column: getattr(e, column) for column in CATALOG_COLUMNS} for e in catalog.list_entries()]
+    return pd.DataFrame(rows, columns=CATALOG_COLUMNS)
+
+
+def _options(chosen_min, rejected_max, threshold):
+    from alignui.data.convert import ConversionOptions
+
+    return ConversionOptions(chosen_min=float(chosen_min), rejected_max=float(rejected_max),
+                             threshold=float(threshold))

@@ -1,0 +1,168 @@
+"""The dataset catalog: normalised JSONL copies under the data home, one row each in the `datasets` table.
+
+A saved dataset lives at `<data home>/datasets/<name>/data.jsonl`, holds TRL-ready rows of one type
+(preference prompts always explicit), and is what the later steps train on. The user's own file is
+read, never written.
+"""
+
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from alignui import settings, store
+from alignui.data import stats
+from alignui.data.convert import ConversionOptions, convert_rows
+from alignui.data.detect import SAMPLE_SIZE, detect
+from alignui.data.export import write_jsonl
+from alignui.data.report import load_file
+from alignui.data.validate import Validator
+from alignui.errors import DataError, NotFound
+
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+DATA_FILE = "data.jsonl"
+
+
+@dataclass
+class CatalogEntry:
+    """A dataset in the catalog (or a data file made ready the same way, with an empty name)."""
+
+    name: str
+    type: str
+    """Dataset type in TRL's terms."""
+    style: str
+    """standard or conversational."""
+    rows: int
+    path: str
+    """The TRL-ready JSONL file."""
+    source: str
+    """Where the rows came from (the original file, or what produced them)."""
+    stats: dict
+    """alignui.data.stats figures, plus "warnings" and the conversion "notes"."""
+    created_at: str
+
+
+def check_name(name: str) -> str:
+    """The name, if it is safe as a folder name and a catalog key; DataError saying what is allowed."""
+    name = (name or "").strip()
+    if not NAME_PATTERN.fullmatch(name):
+        raise DataError(
+            f"dataset name {name!r} is not allowed: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit."
+        )
+    return name
+
+
+def save(path, name: str, to: str | None = None, options: ConversionOptions | None = None,
+         overwrite: bool = False, source: str | None = None) -> CatalogEntry:
+    """Validate the data at `path` (converting it to type `to` if given) and save it under `name`.
+
+    `source` is what the catalog records as the origin (default: the path).
+    """
+    name = check_name(name)
+    _refuse_existing(name, overwrite)
+    loaded = load_file(path)
+    conversion = convert_rows(loaded.rows, loaded.report.type, to or loaded.report.type, options)
+    if not conversion.rows:
+        raise DataError(f"converting to {to} left no rows to save: {' '.join(conversion.notes)}")
+    report = loaded.report
+    invalid = [f"{report.rows - report.valid_rows} of {report.rows} records were invalid and left out."] \
+        if report.rows > report.valid_rows else []
+    return save_rows(conversion.rows, name, source=source or str(path), overwrite=overwrite,
+                     notes=invalid + conversion.notes)
+
+
+def save_rows(rows: list[dict], name: str, source: str = "", overwrite: bool = False,
+              notes: list[str] | None = None) -> CatalogEntry:
+    """Save TRL-ready rows under `name`. Every row is checked; the type and style are detected."""
+    name = check_name(name)
+    _refuse_existing(name, overwrite)
+    if not rows:
+        raise DataError(f"dataset {name!r} would have no rows.")
+    detection = detect(rows[:SAMPLE_SIZE], rows[0].keys())
+    validator = Validator(detection)
+    checked = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            checked.append(validator.normalise(row))
+        except ValueError as problem:
+            raise DataError(f"row {number} of dataset {name!r} is not {detection.type} data: {problem}") from None
+    found = stats.of_rows(checked, detection.type)
+    found["notes"] = list(notes or [])
+    folder = settings.datasets_dir() / name
+    path = write_jsonl(checked, folder / DATA_FILE)
+    entry = CatalogEntry(name, detection.type, detection.style, len(checked), str(path), source, found,
+                         store.now())
+    record = {**entry.__dict__, "stats": json.dumps(found, ensure_ascii=False)}
+    store.connect()["datasets"].upsert(record, pk="name")
+    return entry
+
+
+def list_entries() -> list[CatalogEntry]:
+    """Every saved dataset, newest first."""
+    table = store.connect()["datasets"]
+    return [_entry(row) for row in table.rows_where(order_by="created_at desc, name")]
+
+
+def get(name: str) -> CatalogEntry:
+    """The saved dataset called `name`; NotFound listing the saved ones otherwise."""
+    rows = list(store.connect()["datasets"].rows_where("name = ?", [name]))
+    if not rows:
+        saved = ", ".join(e.name for e in list_entries()) or "none yet"
+        raise NotFound(f"no saved dataset named {name!r} (saved: {saved}).")
+    return _entry(rows[0])
+
+
+def lookup(name_or_path: str, into=None) -> CatalogEntry:
+    """A catalog dataset by name, or a data file made TRL-ready.
+
+    A data file is inspected and its normalised rows written to `into/dataset.jsonl` when `into`
+    (a folder, e.g. a run folder) is given, else to a cache under the data home. The returned entry
+    has an empty name.
+    """
+    if NAME_PATTERN.fullmatch(str(name_or_path)) and _exists(str(name_or_path)):
+        return get(str(name_or_path))
+    path = Path(name_or_path).expanduser()
+    if not path.exists():
+        saved = ", ".join(e.name for e in list_entries()) or "none yet"
+        raise NotFound(f"{name_or_path!r} is neither a saved dataset (saved: {saved}) nor an existing file.")
+    loaded = load_file(path)
+    target = Path(into) / "dataset.jsonl" if into else _cache_path(path)
+    write_jsonl(loaded.rows, target)
+    report = loaded.report
+    found = {**report.stats, "warnings": report.warnings, "notes": []}
+    return CatalogEntry("", report.type, report.style, len(loaded.rows), str(target), str(path.resolve()),
+                        found, store.now())
+
+
+def resolve(name_or_path: str, into=None) -> Path:
+    """The TRL-ready JSONL for a catalog name or a data file (see `lookup`)."""
+    return Path(lookup(name_or_path, into).path)
+
+
+def delete(name: str) -> None:
+    """Remove a saved dataset: its catalog row and its folder."""
+    get(name)
+    store.connect()["datasets"].delete(name)
+    shutil.rmtree(settings.datasets_dir() / name, ignore_errors=True)
+
+
+def _exists(name: str) -> bool:
+    return bool(list(store.connect()["datasets"].rows_where("name = ?", [name], select="name")))
+
+
+def _refuse_existing(name: str, overwrite: bool) -> None:
+    if not overwrite and _exists(name):
+        raise DataError(f"a dataset named {name!r} already exists; choose another name or allow overwriting.")
+
+
+def _cache_path(path: Path) -> Path:
+    stat = path.stat()
+    digest = hashlib.sha1(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    return settings.home() / "cache" / "datasets" / f"{path.stem}-{digest}.jsonl"
+
+
+def _entry(row: dict) -> CatalogEntry:
+    return CatalogEntry(**{**row, "stats": json.loads(row["stats"] or "{}")})

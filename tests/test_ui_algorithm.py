@@ -1,0 +1,165 @@
+"""The Algorithm tab, driven through gradio_client against a running `python app.py`."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+
+from alignui.advisor import form
+from alignui.advisor.presets import preset
+from alignui.train.spec import TrainSpec
+
+# data type, label counts, size (B), had SFT, GPU memory (GB), GPU count, goals
+PAIRS_24GB_7B = ("preference", "", 7, True, 24, 1, [])
+
+
+def form_values(algorithm: str, **args) -> list:
+    made = preset(algorithm, model_size_b=7)
+    spec = TrainSpec(algorithm, "", "", args={**made.args, **args}, lora=made.lora)
+    values = form.values_from_spec(spec)
+    return [values[name] for name in form.NAMES]
+
+
+def shown(updates) -> dict:
+    return {name: update["visible"] for name, update in zip(form.NAMES, updates)}
+
+
+def test_advise_ranks_with_reasons_and_picks_the_best(client):
+    ranking, advice, choice = client.predict(*PAIRS_24GB_7B, api_name="/advise")
+    assert ranking.startswith("**1. SimPO**") and "24 GB or less" in ranking
+    assert [rec["algorithm"] for rec in advice["recommendations"]][:2] == ["simpo", "orpo"]
+    assert advice["memory"]["fits"] is True
+    assert choice["value"] == "simpo" and ["ORPO", "orpo"] in choice["choices"]
+
+
+def test_binary_feedback_gets_kto_and_the_pairwise_algorithms_are_explained(client):
+    ranking, advice, choice = client.predict("unpaired_preference", "900:100", None, True, None, 1, [],
+                                             api_name="/advise")
+    assert choice["value"] == "kto"
+    assert "**Not recommended**" in ranking and "never become pairs" in ranking
+    assert advice["recommendations"][0]["hyperparameters"]["undesirable_weight"] == 2.25
+
+
+def test_goals_change_the_answer(client):
+    _, advice, _ = client.predict("preference", "", None, True, None, 1, ["overfitting"], api_name="/advise")
+    assert advice["recommendations"][0]["algorithm"] == "ipo"
+    _, advice, _ = client.predict("preference", "", None, False, None, 1, [], api_name="/advise")
+    assert advice["recommendations"][0]["algorithm"] == "kto"
+
+
+def test_invalid_answers_are_refused(client):
+    with pytest.raises(AppError, match="GPU memory -4 GB must be above 0"):
+        client.predict("preference", "", None, True, -4, 1, [], api_name="/advise")
+
+
+def test_preset_fills_the_form_with_fields_for_that_algorithm_only(client):
+    updates = client.predict("simpo", *PAIRS_24GB_7B, api_name="/preset")
+    values = {name: update["value"] for name, update in zip(form.NAMES, updates)}
+    assert values["beta"] == 2.0 and values["simpo_gamma"] == 1.0 and values["method"] == "lora"
+    visible = shown(updates)
+    assert visible["simpo_gamma"] and not visible["desirable_weight"] and not visible["num_generations"]
+    kto = shown(client.predict("kto", *PAIRS_24GB_7B, api_name="/preset"))
+    assert kto["desirable_weight"] and kto["undesirable_weight"] and not kto["simpo_gamma"]
+    orpo = client.predict("orpo", *PAIRS_24GB_7B, api_name="/preset")
+    assert orpo[form.NAMES.index("beta")]["label"] == "lambda (TRL's beta)"
+    assert all(update["info"] for update in orpo)
+
+
+def test_preset_for_an_algorithm_the_data_cannot_use_says_why(client):
+    with pytest.raises(AppError, match="binary labels never become pairs"):
+        client.predict("dpo", "unpaired_preference", "", None, True, None, 1, [], api_name="/preset")
+
+
+def test_validation_accepts_presets_and_refuses_bad_values(client):
+    message = client.predict("dpo", "", "", 7, 1, *form_values("dpo"), api_name="/validate_hyperparameters")
+    assert message.startswith("✅")
+    with pytest.raises(AppError, match="beta 0.5 is invalid for IPO.*about 0.01"):
+        client.predict("ipo", "", "", 7, 1, *form_values("ipo", beta=0.5), api_name="/validate_hyperparameters")
+    with pytest.raises(AppError, match="learning_rate 2e-05 is too high for DPO on a 7B model"):
+        client.predict("dpo", "", "", 7, 1, *form_values("dpo", learning_rate=2e-5),
+                       api_name="/validate_hyperparameters")
+
+
+def test_validation_gives_advice_for_a_demo_models_learning_rate(client):
+    message = client.predict("dpo", "", "", 0.0001, 1, *form_values("dpo", learning_rate=3e-4),
+                             api_name="/validate_hyperparameters")
+    assert message.startswith("✅") and "**Advice**" in message and "advice, not a limit" in message
+
+
+def test_memory_estimate_says_fits_or_what_would_make_it_fit(client):
+    text, data = client.predict("simpo", "", "", 7, 24, 1, *form_values("simpo"), api_name="/memory_estimate")
+    assert text.startswith("**fits:") and data["fits"] is True and "| weights |" in text
+    full_dpo = form_values("dpo")
+    full_dpo[form.NAMES.index("method")] = "full"
+    text, data = client.predict("dpo", "", "", 7, 24, 1, *full_dpo, api_name="/memory_estimate")
+    assert text.startswith("**does not fit:") and "What would make it fit" in text
+    assert any("LoRA" in s["change"] for s in data["suggestions"])
+    with pytest.raises(AppError, match="Give the model size"):
+        client.predict("dpo", "", "", None, 24, 1, *full_dpo, api_name="/memory_estimate")
+
+
+def test_loss_and_value_plots(client):
+    loss, gradient = client.predict("ipo", "0.01, 0.1", api_name="/loss_plot")
+    assert loss["columns"] == ["margin", "value", "series"]
+    assert {row[2] for row in loss["data"]} == {"beta=0.01", "beta=0.1"}
+    assert len(gradient["data"]) == len(loss["data"])
+    value = client.predict("0.1, 0.3", 1.0, 1.5, api_name="/kto_value_plot")
+    assert value["columns"] == ["reward", "value", "series"]
+    with pytest.raises(AppError, match="not a number"):
+        client.predict("dpo", "0.1, big", api_name="/loss_plot")
+
+
+def test_recipe_saves_loads_and_exports(client, tiny_model, tmp_path):
+    data = tmp_path / "pairs.jsonl"
+    data.write_text(json.dumps({"prompt": "p", "chosen": "a", "rejected": "b"}) + "\n")
+    values = form_values("dpo", learning_rate=3e-7)
+    saved = client.predict("dpo", str(tiny_model), str(data), 2, *values, api_name="/save_recipe")
+    spec = yaml.safe_load(Path(saved).read_text())
+    assert (spec["algorithm"], spec["args"]["learning_rate"], spec["hardware"]["processes"]) == ("dpo", 3e-7, 2)
+
+    algorithm, model, dataset, gpus, *updates = client.predict(handle_file(saved), api_name="/open_recipe")
+    assert (algorithm, model, dataset, gpus) == ("dpo", str(tiny_model), str(data), 2)
+    assert updates[form.NAMES.index("learning_rate")]["value"] == 3e-7
+
+    script, config, note = client.predict("dpo", str(tiny_model), str(data), 1, *values, api_name="/export_recipe")
+    assert "DPOTrainer(" in Path(script).read_text()
+    assert yaml.safe_load(Path(config).read_text())["beta"] == 0.1 and "trl dpo --config" in note
+    script, config, note = client.predict("simpo", str(tiny_model), str(data), 1, *form_values("simpo"),
+                                          api_name="/export_recipe")
+    assert "CPOTrainer(" in Path(script).read_text() and config is None and "no SimPO command" in note
+
+
+def test_saving_an_incomplete_recipe_lists_what_is_missing(client):
+    with pytest.raises(AppError, match="(?s)model is empty.*dataset is empty"):
+        client.predict("dpo", "", "", 1, *form_values("dpo"), api_name="/save_recipe")
+
+
+def test_dataset_type_and_balance_come_from_the_catalog(client, app_server, monkeypatch, tmp_path):
+    from alignui.data import catalog
+
+    _, home = app_server
+    monkeypatch.setenv("ALIGNUI_HOME", str(home))
+    path = tmp_path / "thumbs.jsonl"
+    rows = [{"prompt": f"q{i}", "completion": f"a{i}", "label": i < 9} for i in range(10)]
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    catalog.save(path, "ui-algorithm-thumbs")
+    assert client.predict("ui-algorithm-thumbs", api_name="/dataset_facts") == ("unpaired_preference", "9:1")
+    choices = client.predict(api_name="/on_load")[0]["choices"]
+    assert ["ui-algorithm-thumbs", "ui-algorithm-thumbs"] in choices
+    with pytest.raises(AppError, match="neither a saved dataset"):
+        client.predict("no-such-data", api_name="/dataset_facts")
+
+
+def test_reading_a_model_fills_size_and_sft(client, tiny_model):
+    size, had_sft, facts = client.predict(str(tiny_model), api_name="/read_model")
+    assert 0 < size < 0.001 and had_sft is True and "chat template" in facts
+    with pytest.raises(AppError, match="has no config.json"):
+        client.predict(str(tiny_model.parent), api_name="/read_model")
+
+
+def test_gpus_are_detected_on_load(client):
+    _, memory, count = client.predict(api_name="/on_load")
+    assert count >= 1 and (memory is None or memory > 0)
