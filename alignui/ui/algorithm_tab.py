@@ -3,7 +3,6 @@
 Every handler is a thin call into alignui.advisor; user errors become gr.Error.
 """
 
-import functools
 import tempfile
 from pathlib import Path
 
@@ -13,22 +12,13 @@ from alignui.advisor import catalog, checklist, form, memory, plots, ranges, rec
 from alignui.advisor.advice import Advice
 from alignui.advisor.checklist import GOALS, Situation
 from alignui.algorithms import ALGORITHMS, DATASET_TYPES
-from alignui.errors import AlignUIError
+from alignui.ui.errors import user_errors
 
 INTRO = """### Which algorithm?
 Answer the checklist's questions (most are filled in from your dataset, model and GPUs), get the
 algorithms ranked with the reasons, then tune the preset hyperparameters and save the recipe."""
 
 
-def _user_errors(handler):
-    """Show the project's own errors to the user as gr.Error."""
-    @functools.wraps(handler)
-    def wrapper(*args):
-        try:
-            return handler(*args)
-        except AlignUIError as error:
-            raise gr.Error(str(error)) from None
-    return wrapper
 
 
 def _number(value) -> float | None:
@@ -57,14 +47,14 @@ def _advice_markdown(advice: Advice) -> str:
     return "\n".join(lines)
 
 
-@_user_errors
+@user_errors
 def advise(data_type, labels, size, has_sft, gpu_memory, gpu_count, goals):
     result = checklist.advise(_situation(data_type, labels, size, has_sft, gpu_memory, gpu_count, goals))
     ranked = [(ALGORITHMS[r.algorithm].title, r.algorithm) for r in result.recommendations]
     return _advice_markdown(result), result.to_dict(), gr.update(choices=ranked, value=ranked[0][1])
 
 
-@_user_errors
+@user_errors
 def preset(algorithm, data_type, labels, size, has_sft, gpu_memory, gpu_count, goals):
     situation = _situation(data_type, labels, size, has_sft, gpu_memory, gpu_count, goals)
     spec = checklist.advise(situation).get(algorithm).spec("", "")
@@ -88,7 +78,7 @@ def _spec(algorithm, model, dataset, gpu_count, values):
     return form.spec_from_values(algorithm, model, dataset, dict(zip(form.NAMES, values)), int(gpu_count or 1))
 
 
-@_user_errors
+@user_errors
 def validate_hyperparameters(algorithm, model, dataset, size, gpu_count, *values):
     result = ranges.review(_spec(algorithm, model, dataset, gpu_count, values), _number(size))
     if result.errors:
@@ -97,7 +87,7 @@ def validate_hyperparameters(algorithm, model, dataset, size, gpu_count, *values
     return "✅ All values are within their valid ranges." + (f"\n\n**Advice**{advice}" if advice else "")
 
 
-@_user_errors
+@user_errors
 def memory_estimate(algorithm, model, dataset, size, gpu_memory, gpu_count, *values):
     params_b = _number(size)
     if params_b is None:
@@ -112,13 +102,13 @@ def memory_estimate(algorithm, model, dataset, size, gpu_memory, gpu_count, *val
     return "\n".join(lines), result.to_dict()
 
 
-@_user_errors
+@user_errors
 def loss_plot(algorithm, betas):
     curves = plots.preference_loss(algorithm, plots.parse_betas(betas))
     return curves["loss"], curves["gradient"]
 
 
-@_user_errors
+@user_errors
 def kto_value_plot(betas, desirable_weight, undesirable_weight):
     weights = float(desirable_weight or 1.0), float(undesirable_weight or 1.0)
     return plots.kto_value(plots.parse_betas(betas), *weights)
@@ -129,13 +119,13 @@ def _out_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="alignui-recipe-"))
 
 
-@_user_errors
+@user_errors
 def save_recipe(algorithm, model, dataset, gpu_count, *values):
     spec = _spec(algorithm, model, dataset, gpu_count, values)
     return str(recipe.save_recipe(spec, _out_dir() / f"{algorithm}-recipe.yaml"))
 
 
-@_user_errors
+@user_errors
 def open_recipe(path):
     if not path:
         raise gr.Error("Upload a recipe YAML first.")
@@ -144,7 +134,7 @@ def open_recipe(path):
             *_form_updates(spec.algorithm, form.values_from_spec(spec))]
 
 
-@_user_errors
+@user_errors
 def export_recipe(algorithm, model, dataset, gpu_count, *values):
     spec = _spec(algorithm, model, dataset, gpu_count, values)
     folder = _out_dir()
@@ -158,7 +148,7 @@ def export_recipe(algorithm, model, dataset, gpu_count, *values):
                                       f"--config {config.name}` next to it.")
 
 
-@_user_errors
+@user_errors
 def dataset_facts(name):
     if not name:
         return gr.update(), ""
@@ -167,7 +157,7 @@ def dataset_facts(name):
     return facts.type, labels
 
 
-@_user_errors
+@user_errors
 def read_model(name):
     from alignui.advisor.model_info import inspect_model
 

@@ -4,7 +4,6 @@ Every listener is an API endpoint (inspect, convert, save_dataset, list_datasets
 driven with gradio_client exactly as a person drives it in the browser.
 """
 
-import functools
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from alignui.algorithms import DATASET_TYPES
-from alignui.errors import AlignUIError
+from alignui.ui.errors import user_errors
 
 #: Rows of the errors table; the full list is in the report JSON.
 SHOWN_ERRORS = 1000
@@ -74,15 +73,6 @@ def render() -> None:
     gr.on(None, list_datasets, outputs=catalog_table, api_visibility="private")  # on page load
 
 
-def _user_errors(handler):
-    """Show AlignUIError messages in the page instead of a generic failure."""
-    @functools.wraps(handler)
-    def wrapped(*args):
-        try:
-            return handler(*args)
-        except AlignUIError as error:
-            raise gr.Error(str(error)) from None
-    return wrapped
 
 
 def _need_file(path) -> str:
@@ -91,7 +81,7 @@ def _need_file(path) -> str:
     return path
 
 
-@_user_errors
+@user_errors
 def inspect(path, tokenizer):
     from alignui.data.report import inspect_file
 
@@ -148,7 +138,7 @@ def balance_plot(stats: dict):
     return gr.update(visible=False)
 
 
-@_user_errors
+@user_errors
 def convert(path, to, chosen_min, rejected_max, threshold, validation):
     from alignui.data.export import convert_file
 
@@ -165,7 +155,7 @@ def convert(path, to, chosen_min, rejected_max, threshold, validation):
     return files, "\n\n".join([text + "."] + notes)
 
 
-@_user_errors
+@user_errors
 def save(path, name, to, chosen_min, rejected_max, threshold, overwrite):
     from alignui.data import catalog
 
