@@ -23,6 +23,9 @@ def main(argv=None) -> None:
     from alignui.ui.app import build_app
 
     store.connect()  # create and migrate the database before the first request
+    from alignui.train.jobs import reconcile
+
+    reconcile()  # jobs that died while the app was down show as interrupted, live ones stay live
     app = build_app()
     app.queue(default_concurrency_limit=4)
     app.launch(

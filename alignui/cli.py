@@ -7,10 +7,10 @@ import argparse
 import sys
 
 from alignui import __version__
-from alignui.commands import advise, data, jobs, train
+from alignui.commands import advise, data, demo, evaluate, feedback, jobs, train
 from alignui.errors import AlignUIError
 
-GROUPS = [data, advise, train, jobs]
+GROUPS = [data, advise, train, jobs, feedback, evaluate, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        from alignui.train.jobs import reconcile
+
+        reconcile()  # jobs whose processes are gone are marked interrupted before anything reads them
         return args.func(args) or 0
     except AlignUIError as error:
         print(f"error: {error}", file=sys.stderr)

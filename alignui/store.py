@@ -97,8 +97,29 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    """Jobs: the GPUs a job holds (for the queue), its pace (for the ETA) and where it came from."""
+    jobs = db["jobs"]
+    jobs.add_column("gpus", str)  # CUDA_VISIBLE_DEVICES; "" means every GPU (or the CPU)
+    jobs.add_column("first_step", int)  # step and time of the first step of the latest launch
+    jobs.add_column("first_step_at", float)
+    jobs.add_column("step_at", float)  # time of the latest step update
+    jobs.add_column("parent_id", int)  # the job a doctor's fix was applied to
+
+
+def _v3(db: sqlite_utils.Database) -> None:
+    """Feedback: which exchange and which model a record is about, so votes resolve to a winner."""
+    feedback = db["feedback"]
+    feedback.add_column("exchange", str)  # one prompt answered by both sides; thumbs and votes share it
+    feedback.add_column("role", str)  # "aligned" or "reference": the model that wrote `answer`
+    feedback.add_column("other_model", str)  # the model that wrote `other_answer`
+    feedback.add_column("other_job_id", int)
+    feedback.add_column("blind", int)  # 1 when the names were hidden while the user judged
+    feedback.create_index(["kind", "created_at"])
+
+
 #: Migrations in order; MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS = [_v1]
+MIGRATIONS = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -2,7 +2,7 @@
 
 import gradio as gr
 
-from alignui.ui import algorithm_tab, data_tab, later, train_tab
+from alignui.ui import algorithm_tab, compare_tab, data_tab, evaluate_tab, train_tab
 
 INTRO = """# alignui
 Align a language model with your own feedback data: **Data → Algorithm → Train → Compare → Evaluate**.
@@ -20,14 +20,7 @@ def build_app() -> gr.Blocks:
             with gr.Tab("Train", id="train"):
                 train_tab.render()
             with gr.Tab("Compare", id="compare"):
-                later.render(
-                    "Compare",
-                    "Chat with the aligned and the reference model side by side, vote, and turn "
-                    "your votes into the next dataset.",
-                )
+                compare_tab.render()
             with gr.Tab("Evaluate", id="evaluate"):
-                later.render(
-                    "Evaluate",
-                    "Measure the aligned model's win rate against the reference on held-out prompts.",
-                )
+                evaluate_tab.render()
     return app

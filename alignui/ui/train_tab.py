@@ -1,10 +1,257 @@
-"""Placeholder tab."""
+"""The Train tab: launch a background training job, watch it live, cancel, resume, apply the doctor's fix.
 
-from alignui.ui import later
+Jobs run in their own processes (alignui.train.jobs): closing the page or restarting the app
+never stops one, and reopening the page shows it live again. Every listener is an API endpoint
+(launch, load_recipe, jobs, job_status, cancel, resume, apply_fix, hardware).
+"""
+
+import functools
+
+import gradio as gr
+import pandas as pd
+
+from alignui.algorithms import ALGORITHMS
+from alignui.errors import AlignUIError
+from alignui.train import metrics
+
+JOB_COLUMNS = ["job_id", "status", "algorithm", "model", "dataset", "step", "max_steps", "created_at"]
+#: Seconds between two refreshes of the selected job.
+POLL_SECONDS = 2.0
+LOG_LINES = 40
 
 
 def render() -> None:
-    later.render(
-        "Train",
-        "Launch TRL training as a background job on your GPUs, watch live metrics, cancel and resume.",
+    gr.Markdown(
+        "### Train\nLaunch TRL training as a background job. It keeps running when you close this page; "
+        "come back any time to watch it, stop it or resume it."
     )
+    hardware = gr.Markdown()
+    with gr.Row():
+        algorithm = gr.Dropdown([(a.title, a.name) for a in ALGORITHMS.values()], value="dpo", label="Algorithm")
+        model = gr.Textbox(label="Model", placeholder="a local model folder or a hub id")
+        dataset = gr.Dropdown([], label="Dataset", allow_custom_value=True,
+                              info="a saved dataset, or the path of a data file")
+    with gr.Row():
+        hyperparameters = gr.Textbox(
+            label="Hyperparameters: one FIELD=VALUE per line, named as in the algorithm's TRL config",
+            lines=6, placeholder="learning_rate=5e-7\nbeta=0.1\nnum_train_epochs=1",
+        )
+        recipe = gr.File(label="Or load a recipe (YAML)", file_types=[".yaml", ".yml"], type="filepath")
+    with gr.Row():
+        lora = gr.Checkbox(label="LoRA adapter (instead of every weight)")
+        lora_rank = gr.Number(16, label="LoRA rank", precision=0, minimum=1)
+        gpus = gr.CheckboxGroup([], label="GPUs (none ticked: all)")
+        processes = gr.Number(1, label="Processes", precision=0, minimum=1, info="one per GPU for DDP")
+        eval_fraction = gr.Slider(0, 0.3, value=0.05, step=0.01, label="Held out for evaluation")
+    launch_button = gr.Button("Launch", variant="primary")
+    launch_message = gr.Markdown()
+
+    gr.Markdown("#### Jobs")
+    jobs_table = gr.Dataframe(headers=JOB_COLUMNS, interactive=False)
+    with gr.Row():
+        job_id = gr.Number(label="Job (click a row to pick it)", precision=0)
+        refresh = gr.Button("Refresh", size="sm")
+        cancel_button = gr.Button("Cancel", variant="stop", size="sm")
+    status = gr.Markdown()
+    progress = gr.HTML()
+    with gr.Row():
+        plots = [gr.LinePlot(x="step", y="value", color="series", label=name, height=280)
+                 for name in list(metrics.PLOTS)[:2]]
+    with gr.Row():
+        plots += [gr.LinePlot(x="step", y="value", color="series", label=name, height=280)
+                  for name in list(metrics.PLOTS)[2:]]
+    diagnosis = gr.Markdown()
+    apply_button = gr.Button("Apply the doctor's fix as a new job", size="sm")
+    with gr.Row():
+        overrides = gr.Textbox(label="Resume with changed settings (FIELD=VALUE lines, optional)", lines=2)
+        resume_button = gr.Button("Resume from the latest checkpoint", size="sm")
+    log = gr.Textbox(label="Log (last lines)", lines=12, max_lines=12, autoscroll=True)
+    with gr.Accordion("Job details (JSON)", open=False):
+        details = gr.JSON(show_label=False)
+    timer = gr.Timer(POLL_SECONDS)
+
+    form = [algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction]
+    watch = [details, status, progress, *plots, log, diagnosis, timer, jobs_table]
+    launch_button.click(launch, inputs=form, outputs=[launch_message, job_id, jobs_table], api_name="launch")
+    recipe.upload(load_recipe, inputs=recipe, outputs=form, api_name="load_recipe")
+    refresh.click(list_jobs, outputs=jobs_table, api_name="jobs")
+    jobs_table.select(pick_job, outputs=job_id, api_visibility="private")
+    gr.on([job_id.change, refresh.click], job_status, inputs=job_id, outputs=watch, api_name="job_status")
+    timer.tick(job_status, inputs=job_id, outputs=watch, api_visibility="private")
+    cancel_button.click(cancel, inputs=job_id, outputs=[launch_message, jobs_table], api_name="cancel")
+    resume_button.click(resume, inputs=[job_id, overrides], outputs=[launch_message, jobs_table],
+                        api_name="resume")
+    apply_button.click(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
+                       api_name="apply_fix")
+    gr.on(None, page_load, outputs=[hardware, gpus, dataset, jobs_table, job_id], api_name="hardware")
+
+
+def _user_errors(handler):
+    """Show AlignUIError messages in the page instead of a generic failure."""
+    @functools.wraps(handler)
+    def wrapped(*args):
+        try:
+            return handler(*args)
+        except AlignUIError as error:
+            raise gr.Error(str(error)) from None
+    return wrapped
+
+
+def _need_job(job_id) -> int:
+    if job_id is None:
+        raise gr.Error("Pick a job first: click a row of the jobs table.")
+    return int(job_id)
+
+
+# ----- handlers -----
+@_user_errors
+def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction):
+    from alignui.train import fields, jobs
+    from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
+
+    rank = int(lora_rank or 16)
+    spec = TrainSpec(
+        algorithm=algorithm, model=(model or "").strip(), dataset=(dataset or "").strip(),
+        args=fields.parse_assignments((hyperparameters or "").splitlines()),
+        lora=LoraSpec(r=rank, alpha=2 * rank) if lora else None,
+        hardware=HardwareSpec(gpus=",".join(str(g) for g in gpus or []), processes=int(processes or 1)),
+        eval_fraction=float(eval_fraction),
+    )
+    job = jobs.submit(spec)
+    return f"Job {job['job_id']} {job['status']}: run folder `{job['run_dir']}`.", job["job_id"], list_jobs()
+
+
+@_user_errors
+def load_recipe(path):
+    from alignui.train.spec import TrainSpec
+
+    spec = TrainSpec.load(path)
+    lines = "\n".join(f"{name}={_literal(value)}" for name, value in spec.args.items())
+    gpus = [g for g in spec.hardware.gpus.split(",") if g]
+    return (spec.algorithm, spec.model, spec.dataset, lines, spec.lora is not None,
+            spec.lora.r if spec.lora else 16, gpus, spec.hardware.processes, spec.eval_fraction)
+
+
+def list_jobs() -> pd.DataFrame:
+    from alignui.train import jobs
+
+    return pd.DataFrame(jobs.list_jobs(), columns=JOB_COLUMNS)
+
+
+def pick_job(event: gr.SelectData):
+    return event.row_value[0]
+
+
+@_user_errors
+def job_status(job_id):
+    """Everything the page shows about one job, and the jobs table; the timer stops once the job has ended."""
+    from alignui.train import doctor, jobs
+
+    if job_id is None:
+        return ({}, "", "", *[None] * len(metrics.PLOTS), "", "", gr.Timer(active=False), list_jobs())
+    job = jobs.show(int(job_id))
+    records = job.pop("metrics")
+    plots = [plot_frame(records, keys) for keys in metrics.PLOTS.values()]
+    found = doctor.diagnose_job(job["job_id"]) if records else []
+    return (job, status_markdown(job), progress_html(job), *plots, jobs.log_tail(job["job_id"], LOG_LINES),
+            diagnosis_markdown(found), gr.Timer(active=job["status"] in jobs.ACTIVE), list_jobs())
+
+
+@_user_errors
+def cancel(job_id):
+    from alignui.train import jobs
+
+    job = jobs.cancel(_need_job(job_id))
+    return f"Job {job['job_id']} cancelled; none of its processes is left.", list_jobs()
+
+
+@_user_errors
+def resume(job_id, overrides):
+    from alignui.train import fields, jobs
+
+    job = jobs.resume(_need_job(job_id), fields.parse_assignments((overrides or "").splitlines()))
+    return f"Job {job['job_id']} resumes from step {job['resumed_from_step']}.", list_jobs()
+
+
+@_user_errors
+def apply_fix(job_id):
+    from alignui.train import doctor
+
+    job = doctor.apply(_need_job(job_id))
+    return f"Job {job['job_id']} queued with the doctor's fix.", job["job_id"], list_jobs()
+
+
+def page_load():
+    """Hardware, saved datasets and jobs; the newest job is picked, so a reopened page shows it live."""
+    from alignui.data import catalog
+    from alignui.train import hardware
+
+    gpus = [(g.label, str(g.index)) for g in hardware.gpus()]
+    names = [entry.name for entry in catalog.list_entries()]
+    table = list_jobs()
+    newest = int(table["job_id"].iloc[0]) if len(table) else None
+    return hardware.describe(), gr.CheckboxGroup(choices=gpus), gr.Dropdown(choices=names), table, newest
+
+
+# ----- presentation -----
+def plot_frame(records: list[dict], keys: tuple[str, ...]) -> pd.DataFrame:
+    """One plot's points, led by an empty (NaN) point for every series it may show.
+
+    The chart keeps the series and axis types of the first data it draws: without the leading
+    points, a series that appears later (eval loss) would never be drawn, and an empty first
+    frame would turn the axes into categories.
+    """
+    points = metrics.long_table(records, keys)
+    start = min((p["step"] for p in points), default=0)
+    seeds = [{"step": start, "value": float("nan"), "series": key} for key in keys]
+    frame = pd.DataFrame(seeds + points, columns=["step", "value", "series"])
+    return frame.astype({"step": "int64", "value": "float64", "series": "str"})
+
+
+def status_markdown(job: dict) -> str:
+    lines = [(f"**Job {job['job_id']}** · `{job['status']}` · {job['algorithm']} on `{job['model']}` · "
+              f"data `{job['dataset']}`")]
+    if job["queue_position"]:
+        lines.append(f"Waiting for {job['queue_position']} job(s) on the same GPUs to finish.")
+    if job["world_size"]:
+        lines.append(f"{job['world_size']} process(es)" + (
+            f" · resumed from step {job['resumed_from_step']}" if job["resumed_from_step"] is not None else ""))
+    if job["status"] == "succeeded":
+        lines.append(f"Model saved in `{job['output_dir']}`: load it in the Compare tab.")
+    if job["error"]:
+        lines.append(f"**Error:**\n```\n{job['error']}\n```")
+    return "\n\n".join(lines)
+
+
+def progress_html(job: dict) -> str:
+    step, total = job["step"] or 0, job["max_steps"] or 0
+    if not total:
+        return ""
+    eta = job["eta_seconds"]
+    eta_text = f" · about {_duration(eta)} left" if eta is not None else ""
+    return (f'<progress value="{step}" max="{total}" style="width:100%"></progress>'
+            f"<div>step {step} of {total} ({100 * step // total}%){eta_text}</div>")
+
+
+def diagnosis_markdown(found) -> str:
+    if not found:
+        return ""
+    parts = []
+    for d in found:
+        steps = "\n".join(f"{n}. {s}" for n, s in enumerate(d.steps, start=1))
+        switch = f", switch to {d.algorithm.upper()}" if d.algorithm else ""
+        parts.append(f"#### 🩺 {d.title}\n{d.evidence}.\n\n{steps}\n\n"
+                     f"**Fix:** `{d.changes}`{switch}" + (", from the best checkpoint" if d.from_best else ""))
+    return "\n\n".join(parts)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _literal(value) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value)

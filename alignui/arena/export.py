@@ -1,0 +1,104 @@
+"""Feedback as training data: the loop from the arena back into training.
+
+- thumbs -> `unpaired_preference` rows {prompt, completion, label} (KTO's data). Per answer, the
+  latest thumb counts; an answer whose latest thumb was taken back is left out.
+- votes -> `preference` rows {prompt, chosen, rejected} (DPO's pairs). Per exchange, the latest
+  vote counts; ties and both-bad votes are not pairs and are left out.
+
+Rows are conversational: the prompt is the conversation that led to the answer (multi-turn context
+is kept, and training applies the chat template the arena used); each completion is one assistant
+message. A pair's prompt is the winner's conversation: a DPO pair needs one prompt, and after the
+first turn the two sides' histories differ.
+"""
+
+import shlex
+from pathlib import Path
+
+from alignui.arena import feedback, models
+from alignui.errors import DataError
+
+#: Dataset type -> the feedback kind it is made of, and the algorithm that trains on it.
+KIND = {"unpaired_preference": "thumb", "preference": "vote"}
+ALGORITHM = {"unpaired_preference": "kto", "preference": "dpo"}
+#: Settings the continued run starts from; KTO needs more than one example per device batch.
+CONTINUE_ARGS = {"kto": {"per_device_train_batch_size": 2}, "dpo": {}}
+
+
+def rows(type: str) -> list[dict]:
+    """The TRL-ready rows of one dataset type made from every feedback record."""
+    if type not in KIND:
+        raise DataError(f"feedback exports as {' or '.join(KIND)}, not {type!r}")
+    records = feedback.list_feedback(KIND[type])
+    return thumb_rows(records) if type == "unpaired_preference" else vote_rows(records)
+
+
+def thumb_rows(records: list[dict]) -> list[dict]:
+    """{prompt, completion, label} per thumbed answer, from thumb records oldest first."""
+    latest = {}
+    for record in records:
+        latest[(record["exchange"], record["role"])] = record
+    return [
+        {"prompt": r["conversation"], "completion": _reply(r["answer"]), "label": r["value"] == "up"}
+        for r in latest.values() if r["value"] != "withdrawn"
+    ]
+
+
+def vote_rows(records: list[dict]) -> list[dict]:
+    """{prompt, chosen, rejected} per exchange won by one side, from vote records oldest first."""
+    latest = {record["exchange"]: record for record in records}
+    return [
+        {"prompt": r["conversation"], "chosen": _reply(r["answer"]), "rejected": _reply(r["other_answer"])}
+        for r in latest.values() if r["value"] in ("a", "b")
+    ]
+
+
+def write(type: str, out) -> int:
+    """Write the rows of `type` as JSONL to `out`; how many rows."""
+    from alignui.data.export import write_jsonl
+
+    found = _nonempty(type)
+    write_jsonl(found, Path(out))
+    return len(found)
+
+
+def save(type: str, name: str):
+    """Save the rows of `type` into the catalog under `name`; the catalog entry."""
+    from alignui.data import catalog
+
+    found = _nonempty(type)
+    return catalog.save_rows(found, name, source=f"arena feedback ({KIND[type]}s)")
+
+
+def continue_training(aligned: str, dataset: str, type: str):
+    """A TrainSpec that continues training the aligned model on exported feedback: KTO on thumbs,
+    DPO on votes. A LoRA job's adapter folder is the model, so the same adapter trains on."""
+    from alignui.train.spec import TrainSpec
+
+    if type not in ALGORITHM:
+        raise DataError(f"feedback exports as {' or '.join(ALGORITHM)}, not {type!r}")
+    algorithm = ALGORITHM[type]
+    source = models.resolve(aligned)
+    spec = TrainSpec(algorithm=algorithm, model=source.path, dataset=dataset,
+                     args=dict(CONTINUE_ARGS[algorithm]))
+    return spec.validate()
+
+
+def train_command(spec) -> str:
+    """The `python -m alignui train` command line that launches `spec`."""
+    parts = ["python", "-m", "alignui", "train", "--algorithm", spec.algorithm,
+             "--model", spec.model, "--data", spec.dataset]
+    for name, value in spec.args.items():
+        parts += ["--set", f"{name}={value}"]
+    return shlex.join(parts)
+
+
+def _nonempty(type: str) -> list[dict]:
+    found = rows(type)
+    if not found:
+        what = "thumbs up or down" if type == "unpaired_preference" else "votes for A or B"
+        raise DataError(f"no feedback to export yet: give some {what} in the Compare tab first")
+    return found
+
+
+def _reply(text: str) -> list[dict]:
+    return [{"role": "assistant", "content": text}]

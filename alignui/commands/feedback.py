@@ -1,0 +1,51 @@
+"""`python -m alignui feedback ...`: list the arena's votes and thumbs, export them as training data."""
+
+from alignui.commands.output import print_json
+
+#: Characters of a prompt shown per line by `feedback list`.
+PROMPT_WIDTH = 50
+
+
+def register(subparsers) -> None:
+    feedback = subparsers.add_parser("feedback", help="list and export votes and thumbs from the Compare tab")
+    commands = feedback.add_subparsers(dest="feedback_command", required=True, metavar="ACTION")
+
+    listing = commands.add_parser("list", help="list every vote and thumb, oldest first")
+    listing.add_argument("--kind", choices=("vote", "thumb"), help="only votes or only thumbs")
+    listing.add_argument("--json", action="store_true", help="print one JSON object")
+    listing.set_defaults(func=run_list)
+
+    export = commands.add_parser("export", help="write the feedback as TRL-ready JSONL")
+    export.add_argument("--type", required=True, choices=("unpaired_preference", "preference"),
+                        help="unpaired_preference: thumbs, for KTO; preference: votes as pairs, for DPO")
+    export.add_argument("--out", required=True, metavar="FILE.jsonl")
+    export.add_argument("--json", action="store_true", help="print one JSON object")
+    export.set_defaults(func=run_export)
+
+
+def run_list(args) -> int:
+    from alignui.arena.feedback import list_feedback
+
+    records = list_feedback(args.kind)
+    if args.json:
+        print_json({"feedback": records, "count": len(records)})
+        return 0
+    if not records:
+        print("no feedback yet: vote or give thumbs in the Compare tab")
+    for r in records:
+        prompt = r["prompt"].replace("\n", " ")
+        prompt = prompt if len(prompt) <= PROMPT_WIDTH else prompt[:PROMPT_WIDTH - 1] + "…"
+        print(f"{r['id']:>5}  {r['created_at']}  {r['kind']:5} {r['value']:9} {r['role'] or '':9} "
+              f"{r['model']}  {prompt!r}" + (f"  # {r['comment']}" if r["comment"] else ""))
+    return 0
+
+
+def run_export(args) -> int:
+    from alignui.arena import export
+
+    rows = export.write(args.type, args.out)
+    if args.json:
+        print_json({"type": args.type, "rows": rows, "out": str(args.out)})
+    else:
+        print(f"wrote {rows} {args.type} rows to {args.out}")
+    return 0

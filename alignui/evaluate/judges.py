@@ -1,0 +1,119 @@
+"""Judges: which of two answers to a prompt is better.
+
+- `verifier` (rule-based), for prompts with a reference `answer`: an answer scores 1 when its final
+  answer (the text after "####" or "answer:", else its last number, normalised so that "4.0", "4"
+  and "4." agree) equals the reference, else 0. It is the same rule as GRPO's answer reward
+  (alignui.train.rewards), so training and evaluation agree on what "correct" means.
+- `reward-model:PATH`: a local sequence-classification model folder with one output scores
+  (prompt, answer); the higher score wins.
+- human votes: the arena's votes between the two models (evaluate.run.votes_report); no generation.
+
+Both scores equal is a tie.
+"""
+
+from dataclasses import dataclass
+
+from alignui.errors import DataError, NotFound
+
+VERIFIER = "verifier"
+REWARD_MODEL = "reward-model:"
+
+
+@dataclass
+class PromptItem:
+    """One evaluation prompt."""
+
+    prompt: str | list[dict]
+    """A text, or conversational messages ending with the user's turn."""
+    answer: str | None = None
+    """The reference answer the verifier checks against."""
+
+    def messages(self) -> list[dict]:
+        if isinstance(self.prompt, str):
+            return [{"role": "user", "content": self.prompt}]
+        return list(self.prompt)
+
+    def text(self) -> str:
+        """The prompt as one line of a report: the text, or the last user message."""
+        if isinstance(self.prompt, str):
+            return self.prompt
+        return next((m["content"] for m in reversed(self.prompt) if m.get("role") == "user"), "")
+
+
+class Verifier:
+    """Scores 1.0 for an answer whose final answer matches the item's reference answer, else 0.0."""
+
+    name = VERIFIER
+
+    def check(self, items: list[PromptItem]) -> None:
+        missing = [number for number, item in enumerate(items, start=1) if item.answer in (None, "")]
+        if missing:
+            shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+            raise DataError(f"the verifier needs an `answer` for every prompt; prompts {shown} have none "
+                            "(use a reward-model judge for open-ended prompts)")
+
+    def scores(self, items: list[PromptItem], answers: list[str]) -> list[float]:
+        return [float(is_correct(answer, item.answer)) for item, answer in zip(items, answers)]
+
+
+def is_correct(answer: str, expected) -> bool:
+    """Whether `answer`'s final answer equals the expected one."""
+    from alignui.train.rewards import final_answer
+
+    return final_answer(answer) == final_answer(str(expected))
+
+
+class RewardModel:
+    """Scores (prompt, answer) with a local sequence-classification model that has one output."""
+
+    def __init__(self, path: str):
+        from alignui.arena.models import trust_remote_code
+
+        import torch
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        self.name = REWARD_MODEL + path
+        self.torch = torch
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code())
+            self.model = AutoModelForSequenceClassification.from_pretrained(
+                path, use_safetensors=True, trust_remote_code=trust_remote_code()).eval()
+        except (OSError, ValueError) as error:
+            raise NotFound(f"cannot load reward model {path!r} (safetensors weights only): "
+                           f"{str(error).strip().splitlines()[0]}") from None
+        if self.model.config.num_labels != 1:
+            raise DataError(f"reward model {path!r} has {self.model.config.num_labels} outputs; "
+                            "a reward model gives one score (num_labels=1)")
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.model.config.pad_token_id = self.tokenizer.pad_token_id
+
+    def check(self, items: list[PromptItem]) -> None:
+        """Any prompt will do."""
+
+    def scores(self, items: list[PromptItem], answers: list[str]) -> list[float]:
+        with self.torch.no_grad():
+            return [self._score(item, answer) for item, answer in zip(items, answers)]
+
+    def _score(self, item: PromptItem, answer: str) -> float:
+        messages = item.messages() + [{"role": "assistant", "content": answer}]
+        if self.tokenizer.chat_template:
+            text = self.tokenizer.apply_chat_template(messages, tokenize=False)
+            inputs = self.tokenizer(text, return_tensors="pt", add_special_tokens=False)
+        else:
+            inputs = self.tokenizer(item.text() + "\n" + answer, return_tensors="pt")
+        limit = getattr(self.model.config, "max_position_embeddings", None)
+        if limit:  # keep the end: the answer is what is judged
+            inputs = {k: v[:, -limit:] for k, v in inputs.items()}
+        return float(self.model(**inputs).logits[0, 0])
+
+
+def make(judge: str):
+    """A judge from its name: "verifier" or "reward-model:PATH"."""
+    judge = (judge or "").strip()
+    if judge == VERIFIER:
+        return Verifier()
+    if judge.startswith(REWARD_MODEL) and judge[len(REWARD_MODEL):].strip():
+        return RewardModel(judge[len(REWARD_MODEL):].strip())
+    raise DataError(f"unknown judge {judge!r}: use `verifier` or `reward-model:PATH` "
+                    "(a local sequence-classification model folder)")

@@ -1,0 +1,128 @@
+"""The Evaluate tab: the aligned model's win rate against the reference, with its history.
+
+Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list_prompt_sets).
+"""
+
+import gradio as gr
+
+from alignui.ui.compare_tab import list_models, model_picker, user_errors
+
+JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifier"),
+          ("Reward model: a local sequence-classification model folder", "reward-model"),
+          ("Human votes from the Compare tab", "votes")]
+HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
+                   "win_rate", "ci_low", "ci_high"]
+TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
+                 "aligned_score", "outcome"]
+
+
+def render() -> None:
+    from alignui.arena.generate import MAX_NEW_TOKENS
+    from alignui.evaluate.run import HELD_OUT_FRACTION, HELD_OUT_SEED
+
+    gr.Markdown(
+        "### Evaluate\nBoth models answer every prompt (greedy decoding, so a run can be repeated); "
+        "a judge picks the better answer. The win rate counts a tie as half a win and comes with a "
+        "95% confidence interval. Mean answer lengths show whether a judge favours longer answers."
+    )
+    with gr.Row():
+        reference = model_picker("Reference model")
+        aligned = model_picker("Aligned model")
+        refresh = gr.Button("Refresh", size="sm", scale=0)
+    with gr.Row():
+        prompt_file = gr.File(label="Prompt file: `prompt` and, for the verifier, `answer`",
+                              file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet"], type="filepath")
+        with gr.Column():
+            dataset = gr.Dropdown(choices=[], value=None, label="…or a saved dataset's held-out split")
+            held_out = gr.Slider(0.01, 0.5, value=HELD_OUT_FRACTION, step=0.01,
+                                 label=f"Held-out share (as in training; seed {HELD_OUT_SEED})")
+    with gr.Row():
+        judge = gr.Radio(JUDGES, value="verifier", label="Judge")
+        reward_model = gr.Textbox(label="Reward model folder", placeholder="/path/to/reward-model")
+        max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=min(256, MAX_NEW_TOKENS), step=1,
+                                   label="Max new tokens")
+    run = gr.Button("Run evaluation", variant="primary")
+    summary = gr.Markdown()
+    chart = gr.BarPlot(x="outcome", y="prompts", label="Aligned model against the reference",
+                       sort=["win", "tie", "loss"])
+    per_prompt = gr.Dataframe(headers=TABLE_COLUMNS, label="Per prompt", interactive=False, wrap=True)
+    gr.Markdown("#### History")
+    history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False)
+    with gr.Row():
+        report_id = gr.Number(label="Show evaluation", precision=0)
+        show = gr.Button("Show", size="sm")
+
+    report_outputs = [summary, chart, per_prompt]
+    run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
+                                max_new_tokens], outputs=[*report_outputs, history], api_name="evaluate")
+    show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
+    refresh.click(list_models, inputs=[reference, aligned], outputs=[reference, aligned],
+                  api_visibility="private")
+    refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
+    gr.on(None, list_models, inputs=[reference, aligned], outputs=[reference, aligned],
+          api_visibility="private")  # on page load
+    gr.on(None, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
+
+
+@user_errors
+def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_model, max_new_tokens,
+             progress=gr.Progress()):
+    from alignui.evaluate import run
+
+    if judge == "votes":
+        report = run.votes_report(reference, aligned)
+    else:
+        if prompt_file:
+            items, source = run.read_prompts(prompt_file), prompt_file
+        elif dataset:
+            items, source = run.held_out_prompts(dataset, float(held_out)), f"{dataset} (held out)"
+        else:
+            raise gr.Error("Upload a prompt file or pick a saved dataset.")
+        name = "verifier" if judge == "verifier" else f"reward-model:{(reward_model or '').strip()}"
+        report = run.evaluate(reference, aligned, items, name, int(max_new_tokens), source,
+                              progress=lambda done, total: progress((done, total), desc="Generating"))
+    return *report_view(report), history_frame()
+
+
+@user_errors
+def show_evaluation(report_id):
+    from alignui.evaluate import run
+
+    if report_id is None:
+        raise gr.Error("Type the id of an evaluation from the history.")
+    return report_view(run.get(int(report_id)))
+
+
+def list_prompt_sets():
+    from alignui.data import catalog
+
+    names = [entry.name for entry in catalog.list_entries()]
+    return gr.update(choices=names), history_frame()
+
+
+def report_view(report: dict):
+    import pandas as pd
+
+    lines = [
+        f"**Evaluation {report['id']}** · {report['aligned']} against {report['reference']} · "
+        f"judge `{report['judge']}` · {report['n']} prompts",
+        f"**Win rate {report['win_rate']:.1%}** (95% CI {report['ci_low']:.1%} – {report['ci_high']:.1%}): "
+        f"{report['wins']} wins, {report['ties']} ties, {report['losses']} losses",
+        f"Mean answer length (characters): reference {report['mean_length_reference']:.0f}, "
+        f"aligned {report['mean_length_aligned']:.0f}",
+    ]
+    if "aligned_accuracy" in report:
+        lines.append(f"Accuracy: reference {report['reference_accuracy']:.1%}, "
+                     f"aligned {report['aligned_accuracy']:.1%}")
+    chart = pd.DataFrame({"outcome": ["win", "tie", "loss"],
+                          "prompts": [report["wins"], report["ties"], report["losses"]]})
+    table = pd.DataFrame(report["per_prompt"], columns=TABLE_COLUMNS)
+    return "\n\n".join(lines), chart, table
+
+
+def history_frame():
+    import pandas as pd
+
+    from alignui.evaluate import run
+
+    return pd.DataFrame(run.history(), columns=HISTORY_COLUMNS)

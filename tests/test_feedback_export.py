@@ -1,0 +1,105 @@
+"""Feedback as training data: thumbs → unpaired_preference (KTO), votes → preference (DPO), the
+catalog, the CLI, and the recipe that continues training on it."""
+
+import json
+
+import pytest
+from conftest import run_cli
+from test_arena_conversation import two_turns
+from test_arena_models import add_finished_job, lora_adapter  # noqa: F401 (fixture)
+
+from alignui.arena import export, feedback
+from alignui.data.report import inspect_file
+from alignui.errors import DataError
+from alignui.train.spec import TrainSpec
+
+
+def reply(text):
+    return [{"role": "assistant", "content": text}]
+
+
+def test_the_latest_thumb_per_answer_counts_and_a_taken_back_thumb_drops_it():
+    chat = two_turns()
+    feedback.record_thumb(chat, 0, "a", "up")
+    feedback.record_thumb(chat, 0, "a", "down")  # changed its mind: down counts
+    feedback.record_thumb(chat, 0, "b", "up")
+    feedback.record_thumb(chat, 0, "b", "withdrawn")  # taken back: left out
+    feedback.record_thumb(chat, 1, "b", "up")
+    rows = export.rows("unpaired_preference")
+    assert rows == [
+        {"prompt": [{"role": "user", "content": "hi"}], "completion": reply("hello from a"), "label": False},
+        {"prompt": chat.messages("b"), "completion": reply("b again"), "label": True},
+    ]
+
+
+def test_votes_become_pairs_and_ties_and_both_bad_are_left_out():
+    chat = two_turns(aligned_side="a")
+    feedback.record_vote(chat, "tie")
+    chat.exchanges.append(type(chat.exchanges[0])("e3", "third", {"a": "A3", "b": "B3"}, {}))
+    feedback.record_vote(chat, "a")
+    feedback.record_vote(chat, "b")  # the latest vote on an exchange counts
+    chat.exchanges.append(type(chat.exchanges[0])("e4", "fourth", {"a": "A4", "b": "B4"}, {}))
+    feedback.record_vote(chat, "both_bad")
+    assert export.rows("preference") == [
+        {"prompt": chat.messages("b", 2), "chosen": reply("B3"), "rejected": reply("A3")},
+    ]
+
+
+def test_exports_save_into_the_catalog_as_the_right_type():
+    chat = two_turns()
+    feedback.record_thumb(chat, 0, "a", "up")
+    feedback.record_thumb(chat, 0, "b", "down")
+    feedback.record_vote(chat, "b")
+    for type, name in (("unpaired_preference", "arena-thumbs"), ("preference", "arena-votes")):
+        entry = export.save(type, name)
+        report = inspect_file(entry.path)
+        assert (entry.name, entry.type, report.type, report.style) == (name, type, type, "conversational")
+        assert report.valid_rows == entry.rows == (2 if type == "unpaired_preference" else 1)
+    with pytest.raises(DataError, match="already exists"):
+        export.save("preference", "arena-votes")
+
+
+def test_nothing_to_export_is_a_data_error():
+    with pytest.raises(DataError, match="no feedback to export"):
+        export.save("preference", "empty")
+    with pytest.raises(DataError, match="exports as"):
+        export.rows("ratings")
+
+
+@pytest.mark.parametrize("type, algorithm", [("unpaired_preference", "kto"), ("preference", "dpo")])
+def test_continue_training_prefills_a_spec_for_the_aligned_model(type, algorithm, lora_adapter):  # noqa: F811
+    job = add_finished_job(lora_adapter)
+    spec = export.continue_training(f"job:{job}", "arena-feedback", type)
+    assert (spec.algorithm, spec.dataset) == (algorithm, "arena-feedback")
+    assert spec.model == str(lora_adapter.resolve())  # the adapter folder: the same adapter trains on
+    assert TrainSpec.from_yaml(spec.to_yaml()) == spec
+    if algorithm == "kto":
+        assert spec.args["per_device_train_batch_size"] > 1
+    assert export.train_command(spec).startswith(f"python -m alignui train --algorithm {algorithm} --model ")
+
+
+def test_the_cli_lists_and_exports_feedback(alignui_home, tmp_path):
+    chat = two_turns()
+    feedback.record_thumb(chat, 0, "a", "up", comment="good")
+    feedback.record_vote(chat, "a")
+
+    listed = run_cli("feedback", "list", "--json", home=alignui_home, check=True)
+    records = json.loads(listed.stdout)["feedback"]
+    assert [(r["kind"], r["value"]) for r in records] == [("thumb", "up"), ("vote", "a")]
+    assert records[0]["comment"] == "good" and records[1]["conversation"] == chat.messages("a")
+    plain = run_cli("feedback", "list", home=alignui_home, check=True).stdout
+    assert "thumb" in plain and "# good" in plain
+
+    for type, count in (("unpaired_preference", 1), ("preference", 1)):
+        out = tmp_path / f"{type}.jsonl"
+        done = run_cli("feedback", "export", "--type", type, "--out", out, "--json", home=alignui_home, check=True)
+        assert json.loads(done.stdout) == {"type": type, "rows": count, "out": str(out)}
+        assert inspect_file(out).type == type
+
+
+def test_the_cli_says_when_there_is_nothing_to_export(alignui_home, tmp_path):
+    result = run_cli("feedback", "export", "--type", "preference", "--out", tmp_path / "x.jsonl",
+                     home=alignui_home)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no feedback to export") and "Traceback" not in result.stderr
+

@@ -1,0 +1,149 @@
+"""The training doctor on synthetic metrics, and its fix applied as a real job."""
+
+import json
+import math
+import shutil
+
+import pytest
+from test_train_data import rows_for, write_rows
+
+from alignui import settings, store
+from alignui.train import doctor, jobs
+from alignui.train.run_folder import RunFolder
+from alignui.train.spec import TrainSpec
+
+CONFIG = {"learning_rate": 1e-5, "warmup_steps": 0, "beta": 0.1, "num_train_epochs": 3.0,
+          "desirable_weight": 1.0, "undesirable_weight": 1.0}
+
+
+def train_logs(losses, start=1, **series) -> list[dict]:
+    records = []
+    for i, loss in enumerate(losses):
+        record = {"step": start + i, "loss": loss, "grad_norm": 1.0}
+        record.update({key: values[i] for key, values in series.items()})
+        records.append(record)
+    return records
+
+
+def cases(spec, records, rows=None):
+    return {d.case: d for d in doctor.diagnose(spec, records, rows, CONFIG)}
+
+
+def dpo(**args) -> TrainSpec:
+    return TrainSpec("dpo", "m", "d", args=args)
+
+
+def healthy() -> list[dict]:
+    n = 20
+    return train_logs([0.69 - 0.02 * i for i in range(n)], **{
+        "rewards/margins": [0.05 * i for i in range(n)], "rewards/accuracies": [0.5 + 0.02 * i for i in range(n)]})
+
+
+def test_a_healthy_run_has_nothing_to_report():
+    records = healthy() + [{"step": s, "eval_loss": 0.7 - 0.01 * s} for s in (5, 10, 15, 20)]
+    assert doctor.diagnose(dpo(), records, None, CONFIG) == []
+
+
+@pytest.mark.parametrize("losses", [[0.69, 0.7, 2.9, 8.0], [0.69, 0.68, math.nan]])
+def test_loss_explosion_or_nan_early_on(losses):
+    found = cases(dpo(learning_rate=5e-6), train_logs(losses))
+    diagnosis = found["loss_explosion"]
+    assert diagnosis.changes == {"learning_rate": 1e-6, "warmup_steps": 0.1, "max_grad_norm": 1.0}
+    assert "5x" in diagnosis.steps[0] and diagnosis.from_best
+    assert "step 3" in diagnosis.evidence
+
+
+def test_a_non_finite_grad_norm_is_an_explosion_too():
+    records = train_logs([0.69, 0.69, 0.69])
+    records[2]["grad_norm"] = math.inf
+    assert "loss_explosion" in cases(dpo(), records)
+
+
+def test_margins_and_accuracies_that_do_not_move():
+    n = 16
+    records = train_logs([0.693] * n, **{"rewards/margins": [0.001 * (i % 3) for i in range(n)],
+                                         "rewards/accuracies": [0.5] * n})
+    diagnosis = cases(dpo(), records)["flat_margins"]
+    assert diagnosis.changes == {"learning_rate": 5e-6, "beta": 0.3}
+    assert not diagnosis.from_best
+    assert "beta" not in cases(TrainSpec("simpo", "m", "d"), records)["flat_margins"].changes
+
+
+def test_too_few_logs_say_nothing_about_flat_margins():
+    records = train_logs([0.693] * 4, **{"rewards/margins": [0.0] * 4, "rewards/accuracies": [0.5] * 4})
+    assert "flat_margins" not in cases(dpo(), records)
+
+
+def overfitting_records() -> list[dict]:
+    train = train_logs([1.0 - 0.02 * i for i in range(40)])
+    evals = [{"step": s, "eval_loss": e} for s, e in ((10, 0.6), (20, 0.5), (30, 0.56), (40, 0.63))]
+    return sorted(train + evals, key=lambda r: r["step"])
+
+
+def test_eval_loss_rising_while_train_loss_falls():
+    diagnosis = cases(dpo(max_steps=40), overfitting_records())["overfitting"]
+    assert diagnosis.algorithm == "ipo" and diagnosis.changes == {"max_steps": 20}
+    assert "step 20" in diagnosis.steps[0]
+    epochs = cases(TrainSpec("kto", "m", "d"), overfitting_records())["overfitting"]
+    assert epochs.algorithm is None and epochs.changes == {"num_train_epochs": 1}
+
+
+def test_kto_desirable_undesirable_imbalance():
+    rows = [{"label": True}] * 10 + [{"label": False}] * 2
+    diagnosis = cases(TrainSpec("kto", "m", "d"), train_logs([0.5, 0.5]), rows)["kto_imbalance"]
+    assert diagnosis.changes == {"undesirable_weight": 3.75}
+    assert "5.0:1" in diagnosis.evidence
+    balanced = [{"label": True}] * 6 + [{"label": False}] * 3
+    assert "kto_imbalance" not in cases(TrainSpec("kto", "m", "d"), train_logs([0.5, 0.5]), balanced)
+
+
+def test_the_fix_switches_algorithm_without_its_old_loss_and_starts_from_the_checkpoint(tmp_path):
+    spec = dpo(loss_type=["sigmoid"], max_steps=40)
+    found = [cases(spec, overfitting_records())["overfitting"]]
+    fixed = doctor.fixed_spec(spec, found, tmp_path / "checkpoint-20")
+    assert fixed.algorithm == "ipo" and "loss_type" not in fixed.args and fixed.args["max_steps"] == 20
+    assert fixed.model == str(tmp_path / "checkpoint-20")
+    fixed.validate()
+
+
+def fake_checkpoint(run: RunFolder, step: int, model) -> None:
+    folder = run.checkpoints / f"checkpoint-{step}"
+    shutil.copytree(model, folder)
+    (folder / "trainer_state.json").write_text(json.dumps({"global_step": step}))
+
+
+def test_best_checkpoint_is_the_lowest_eval_loss_else_the_last_before_the_blow_up(tmp_path, tiny_model):
+    run = RunFolder(tmp_path)
+    for step in (10, 20, 30, 40):
+        fake_checkpoint(run, step, tiny_model)
+    assert doctor.best_checkpoint(run, overfitting_records()).name == "checkpoint-20"
+    exploded = train_logs([0.69] * 25 + [9.0] * 20)
+    assert doctor.best_checkpoint(run, exploded).name == "checkpoint-20"
+    assert doctor.best_checkpoint(RunFolder(tmp_path / "none"), exploded) is None
+
+
+@pytest.mark.timeout(180)
+def test_apply_queues_the_fix_from_the_best_checkpoint_as_a_new_job(tmp_path, alignui_home, tiny_model):
+    spec = TrainSpec("dpo", str(tiny_model), "d", eval_fraction=0,
+                     args={"max_steps": 2, "per_device_train_batch_size": 2, "max_length": 32,
+                           "learning_rate": 5e-6})
+    db = store.connect()
+    job_id = db["jobs"].insert({"status": "failed", "algorithm": "dpo", "created_at": store.now()}).last_pk
+    run = RunFolder(settings.runs_dir() / str(job_id))
+    run.root.mkdir(parents=True)
+    spec.save(run.spec)
+    write_rows(run.data, rows_for("dpo"))
+    write_rows(run.metrics, train_logs([0.69, 0.7, 0.69, 12.0, math.nan]))
+    fake_checkpoint(run, 2, tiny_model)
+    fake_checkpoint(run, 4, tiny_model)  # written after the blow-up at step 4
+    db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
+
+    assert [d.case for d in doctor.diagnose_job(job_id)] == ["loss_explosion"]
+    new = doctor.apply(job_id)
+
+    assert new["parent_id"] == job_id
+    fixed = TrainSpec.load(jobs.run_folder(new["job_id"]).spec)
+    assert fixed.model == str(run.checkpoints / "checkpoint-2")
+    assert fixed.args["learning_rate"] == pytest.approx(1e-6)
+    assert fixed.args["warmup_steps"] == 0.1
+    assert jobs.wait(new["job_id"], timeout=150)["status"] == "succeeded"
