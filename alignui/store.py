@@ -133,18 +133,22 @@ def schema_version(db: sqlite_utils.Database) -> int:
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Apply every migration the database has not seen yet. Safe to run twice."""
-    version = schema_version(db)
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
-        # An explicit transaction: Python's sqlite3 would otherwise autocommit each DDL statement.
-        db.conn.execute("BEGIN")
-        try:
+    """Apply every migration the database has not seen yet. Safe to run twice, and from several
+    processes at once."""
+    if schema_version(db) == SCHEMA_VERSION:
+        return
+    # BEGIN IMMEDIATE takes the write lock up front, so processes starting together migrate one at
+    # a time; an explicit transaction also stops sqlite3 from autocommitting each DDL statement.
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = schema_version(db)  # re-read under the lock: another process may have migrated
+        for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
             step(db)
             db.conn.execute(f"PRAGMA user_version = {number}")
-        except BaseException:
-            db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
 
 
 def connect(path: Path | None = None) -> sqlite_utils.Database:

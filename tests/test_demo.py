@@ -84,7 +84,8 @@ def test_chat_template_renders_and_prompt_is_prefix_of_conversation(tmp_path):
     prompt_ids = tokenizer.apply_chat_template(prompt, add_generation_prompt=True)["input_ids"]
     full = tokenizer.apply_chat_template(conversation, return_dict=True, return_assistant_tokens_mask=True)
     assert full["input_ids"][: len(prompt_ids)] == prompt_ids
-    assert tokenizer.decode([i for i, m in zip(full["input_ids"], full["assistant_masks"]) if m]) == "42<|end|>"
+    reply_ids = [i for i, mask in zip(full["input_ids"], full["assistant_masks"]) if mask]
+    assert tokenizer.decode(reply_ids) == "42<|end|>"
 
 
 # ----- data files -----
@@ -106,21 +107,26 @@ def test_heldout_prompts_appear_in_no_training_file():
 
 def test_data_files_have_trl_columns_and_true_labels():
     files = demo.paths()
+    answers = {row["prompt"][0]["content"]: int(row["answer"]) for row in data.read_jsonl(files.prompts)}
+
+    def answer(row):
+        return answers[row["prompt"][0]["content"]]
+
     preference = data.read_jsonl(files.preference)
     assert set(preference[0]) == {"prompt", "chosen", "rejected"}
-    answers = {row["prompt"][0]["content"]: row["answer"] for row in data.read_jsonl(files.prompts)}
     for row in preference:
-        answer = answers[row["prompt"][0]["content"]]
-        assert task.is_correct(row["chosen"], answer) and not task.is_correct(row["rejected"], answer)
+        assert task.is_correct(row["chosen"], answer(row))
+        assert not task.is_correct(row["rejected"], answer(row))
+    carry_mistakes = [
+        row for row in preference if abs(int(row["rejected"][0]["content"]) - answer(row)) == 10
+    ]
+    assert len(preference) / 2 <= len(carry_mistakes) < len(preference)
     for row in data.read_jsonl(files.thumbs):
         assert set(row) == {"prompt", "completion", "label"}
-        assert row["label"] is task.is_correct(row["completion"], answers[row["prompt"][0]["content"]])
+        assert row["label"] is task.is_correct(row["completion"], answer(row))
     sft = data.read_jsonl(files.sft)
-    wrong = sum(not task.is_correct(row["completion"], answers[row["prompt"][0]["content"]]) for row in sft)
-    assert 0.2 < wrong / len(sft) < 0.6
-    carry_mistakes = sum(abs(int(row["rejected"][0]["content"]) - int(answers[row["prompt"][0]["content"]])) == 10
-                         for row in preference)
-    assert len(preference) / 2 <= carry_mistakes < len(preference)
+    wrong = [row for row in sft if not task.is_correct(row["completion"], answer(row))]
+    assert 0.2 < len(wrong) / len(sft) < 0.6
 
 
 # ----- the committed model -----

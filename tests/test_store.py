@@ -52,3 +52,18 @@ def test_data_home_defaults_outside_the_working_tree(monkeypatch, tmp_path):
     monkeypatch.delenv("ALIGNUI_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert settings.home() == (tmp_path / "xdg" / "alignui").resolve()
+
+
+def test_processes_opening_a_new_database_together_all_succeed(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    path = tmp_path / "shared.db"
+    code = f"from alignui import store; db = store.connect({str(path)!r}); print(store.schema_version(db))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(6)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert all(code == 0 for _, _, code in results), [err for _, err, _ in results]
+    assert {out.strip() for out, _, _ in results} == {str(store.SCHEMA_VERSION)}

@@ -5,13 +5,12 @@ never stops one, and reopening the page shows it live again. Every listener is a
 (launch, load_recipe, jobs, job_status, cancel, resume, apply_fix, hardware).
 """
 
-import functools
 
 import gradio as gr
 import pandas as pd
 
 from alignui.algorithms import ALGORITHMS
-from alignui.errors import AlignUIError
+from alignui.ui.errors import user_errors
 from alignui.train import metrics
 
 JOB_COLUMNS = ["job_id", "status", "algorithm", "model", "dataset", "step", "max_steps", "created_at"]
@@ -55,10 +54,10 @@ def render() -> None:
     status = gr.Markdown()
     progress = gr.HTML()
     with gr.Row():
-        plots = [gr.LinePlot(x="step", y="value", color="series", label=name, height=280)
+        plots = [gr.LinePlot(x="step", y="value", color="series", label=name, height=240)
                  for name in list(metrics.PLOTS)[:2]]
     with gr.Row():
-        plots += [gr.LinePlot(x="step", y="value", color="series", label=name, height=280)
+        plots += [gr.LinePlot(x="step", y="value", color="series", label=name, height=240)
                   for name in list(metrics.PLOTS)[2:]]
     diagnosis = gr.Markdown()
     apply_button = gr.Button("Apply the doctor's fix as a new job", size="sm")
@@ -86,15 +85,6 @@ def render() -> None:
     gr.on(None, page_load, outputs=[hardware, gpus, dataset, jobs_table, job_id], api_name="hardware")
 
 
-def _user_errors(handler):
-    """Show AlignUIError messages in the page instead of a generic failure."""
-    @functools.wraps(handler)
-    def wrapped(*args):
-        try:
-            return handler(*args)
-        except AlignUIError as error:
-            raise gr.Error(str(error)) from None
-    return wrapped
 
 
 def _need_job(job_id) -> int:
@@ -104,7 +94,7 @@ def _need_job(job_id) -> int:
 
 
 # ----- handlers -----
-@_user_errors
+@user_errors
 def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction):
     from alignui.train import fields, jobs
     from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
@@ -121,7 +111,7 @@ def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, pr
     return f"Job {job['job_id']} {job['status']}: run folder `{job['run_dir']}`.", job["job_id"], list_jobs()
 
 
-@_user_errors
+@user_errors
 def load_recipe(path):
     from alignui.train.spec import TrainSpec
 
@@ -142,7 +132,7 @@ def pick_job(event: gr.SelectData):
     return event.row_value[0]
 
 
-@_user_errors
+@user_errors
 def job_status(job_id):
     """Everything the page shows about one job, and the jobs table; the timer stops once the job has ended."""
     from alignui.train import doctor, jobs
@@ -157,7 +147,7 @@ def job_status(job_id):
             diagnosis_markdown(found), gr.Timer(active=job["status"] in jobs.ACTIVE), list_jobs())
 
 
-@_user_errors
+@user_errors
 def cancel(job_id):
     from alignui.train import jobs
 
@@ -165,7 +155,7 @@ def cancel(job_id):
     return f"Job {job['job_id']} cancelled; none of its processes is left.", list_jobs()
 
 
-@_user_errors
+@user_errors
 def resume(job_id, overrides):
     from alignui.train import fields, jobs
 
@@ -173,7 +163,7 @@ def resume(job_id, overrides):
     return f"Job {job['job_id']} resumes from step {job['resumed_from_step']}.", list_jobs()
 
 
-@_user_errors
+@user_errors
 def apply_fix(job_id):
     from alignui.train import doctor
 
