@@ -131,18 +131,33 @@ def test_data_files_have_trl_columns_and_true_labels():
 
 # ----- the committed model -----
 
-def test_committed_model_loads_and_answers_with_a_number():
+@pytest.fixture(scope="module")
+def committed():
+    """The committed demo model and tokenizer, loaded as any user of transformers would."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    folder = demo.paths().model
+    return AutoModelForCausalLM.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+
+
+def test_committed_model_loads_and_answers_with_a_number(committed):
     from alignui.demo.evaluate import greedy_replies
 
-    files = demo.paths()
-    model = AutoModelForCausalLM.from_pretrained(files.model)
-    tokenizer = AutoTokenizer.from_pretrained(files.model)
+    model, tokenizer = committed
     assert sum(p.numel() for p in model.parameters()) < 2_000_000
-    rows = data.read_jsonl(files.heldout)[:20]
+    rows = data.read_jsonl(demo.paths().heldout)[:20]
     replies = greedy_replies(model, tokenizer, [row["prompt"] for row in rows])
     assert all(re.fullmatch(r"\d{1,3}", reply) for reply in replies), replies
+
+
+def test_committed_model_often_drops_the_carry(committed):
+    from alignui.demo.evaluate import accuracy
+
+    heldout = task.split().heldout
+    carrying = data.answer_rows([p for p in heldout if p.carries])
+    plain = data.answer_rows([p for p in heldout if not p.carries])
+    assert accuracy(*committed, carrying) < 0.5
+    assert accuracy(*committed, plain) > 0.8
 
 
 def test_build_is_seeded(tmp_path):
@@ -173,15 +188,15 @@ def test_short_dpo_run_reports_the_contract_fields():
     assert result["seconds"] >= result["train_seconds"] > 0
 
 
-def test_cli_check_prints_one_json_object():
-    result = run_cli("demo", "check", "--algorithm", "kto", "--steps", "2", "--json", check=True)
+def test_cli_run_prints_one_json_object():
+    result = run_cli("demo", "run", "--algorithm", "grpo", "--steps", "2", "--json", check=True)
     out = json.loads(result.stdout)
     assert {"reference_accuracy", "aligned_accuracy", "heldout_n", "seconds"} <= set(out)
-    assert out["algorithm"] == "kto"
+    assert out["algorithm"] == "grpo"
 
 
-def test_cli_check_refuses_an_algorithm_the_demo_does_not_run():
-    result = run_cli("demo", "check", "--algorithm", "sft")
+def test_cli_run_refuses_an_algorithm_the_demo_does_not_run():
+    result = run_cli("demo", "run", "--algorithm", "sft")
     assert result.returncode == 1
     assert result.stderr.startswith("error: ") and "dpo" in result.stderr
 

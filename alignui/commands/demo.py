@@ -7,7 +7,7 @@ from alignui.commands.output import print_json
 
 
 def register(subparsers) -> None:
-    demo = subparsers.add_parser("demo", help="the offline demo model, its data, and a quick check")
+    demo = subparsers.add_parser("demo", help="the offline demo model, its data, and a quick alignment run")
     commands = demo.add_subparsers(dest="demo_command", required=True, metavar="COMMAND")
 
     build = commands.add_parser(
@@ -19,14 +19,14 @@ def register(subparsers) -> None:
     build.add_argument("--json", action="store_true", help="print the result as one JSON object")
     build.set_defaults(func=run_build)
 
-    check = commands.add_parser(
-        "check", help="align the demo model in-process and measure held-out accuracy before and after",
+    run = commands.add_parser(
+        "run", help="align the demo model and measure held-out accuracy (verifier) before and after",
     )
-    check.add_argument("--algorithm", default="dpo", help="dpo (default), ipo, kto, simpo, orpo or grpo")
-    check.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the tuned count)")
-    check.add_argument("--demo", default=None, help="demo folder (default: assets/demo/)")
-    check.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    check.set_defaults(func=run_check)
+    run.add_argument("--algorithm", default="dpo", help="dpo (default), ipo, kto, simpo, orpo or grpo")
+    run.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the tuned count)")
+    run.add_argument("--demo", default=None, help="demo folder (default: assets/demo/)")
+    run.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    run.set_defaults(func=run_alignment)
 
 
 def report(fraction: float, message: str) -> None:
@@ -54,7 +54,7 @@ def quiet_progress_bars() -> None:
     os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 
 
-def run_check(args) -> int:
+def run_alignment(args) -> int:
     from alignui.demo import paths
     from alignui.demo.align import DEFAULT_STEPS, align
 

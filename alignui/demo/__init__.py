@@ -20,7 +20,7 @@ Progress = Callable[[float, str], None]
 
 #: Torch threads for demo training. A second thread makes this small model's SFT step 1.5 times
 #: faster on an idle 2-core machine (43 against 65 ms) but 8 times slower when the other core is
-#: busy (500 ms): one thread keeps build and check times steady on a shared machine.
+#: busy (500 ms): one thread keeps build and run times steady on a shared machine.
 THREADS = 1
 
 
@@ -79,9 +79,11 @@ class DemoPaths:
         return self.root / "heldout.jsonl"
 
     def training_files(self) -> list[Path]:
+        """Every file a training run may read (the held-out file is not one of them)."""
         return [self.sft, self.preference, self.thumbs, self.prompts]
 
     def exists(self) -> bool:
+        """Whether the model and every data file are in place."""
         return (self.model / "config.json").exists() and all(
             path.exists() for path in [*self.training_files(), self.heldout]
         )

@@ -92,20 +92,37 @@ def align(algorithm: str = "dpo", steps: int = DEFAULT_STEPS, demo: DemoPaths | 
         raise NotFound(
             f"no demo model and data in {demo.root}: run `python -m alignui demo build --out {demo.root}`"
         )
-    algo = algorithms.get(algorithm)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    import torch
-    from datasets import Dataset
-    from transformers import AutoModelForCausalLM, AutoTokenizer, PrinterCallback
-
-    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
-    torch.manual_seed(seed)
     model = AutoModelForCausalLM.from_pretrained(demo.model)
     tokenizer = AutoTokenizer.from_pretrained(demo.model)
     heldout = read_jsonl(demo.heldout)
-    progress(0.0, "measuring the demo model on the held-out problems")
-    reference_accuracy = round(accuracy(model, tokenizer, heldout), 4)
-    dataset = Dataset.from_list(read_jsonl(getattr(demo, run.data)))
+    with torch_threads():
+        progress(0.0, "measuring the demo model on the held-out problems")
+        reference_accuracy = accuracy(model, tokenizer, heldout)
+        train_start = time.perf_counter()
+        model = train(algorithm, model, tokenizer, read_jsonl(getattr(demo, run.data)), steps, seed, progress)
+        train_seconds = time.perf_counter() - train_start
+        progress(1.0, "measuring the aligned model on the held-out problems")
+        aligned_accuracy = accuracy(model, tokenizer, heldout)
+    return AlignResult(
+        algorithm=algorithm, reference_accuracy=round(reference_accuracy, 4),
+        aligned_accuracy=round(aligned_accuracy, 4), heldout_n=len(heldout), steps=steps,
+        train_seconds=round(train_seconds, 1), seconds=round(time.perf_counter() - start, 1),
+    )
+
+
+def train(algorithm: str, model, tokenizer, rows: list[dict], steps: int, seed: int = 0,
+          progress: Progress = no_progress):
+    """Run TRL's trainer for `algorithm` on `rows` with the demo's settings; return the trained model."""
+    import torch
+    from datasets import Dataset
+    from transformers import PrinterCallback
+
+    run = demo_run(algorithm)
+    algo = algorithms.get(algorithm)
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # SimPO and ORPO live in trl.experimental
+    torch.manual_seed(seed)
     with tempfile.TemporaryDirectory(prefix="alignui-demo-") as output_dir:
         config = algo.config_class()(
             output_dir=output_dir, max_steps=steps, seed=seed,
@@ -114,21 +131,12 @@ def align(algorithm: str = "dpo", steps: int = DEFAULT_STEPS, demo: DemoPaths | 
         # Prompts alone carry no preference: the verifier scores GRPO's sampled replies.
         reward = {"reward_funcs": accuracy_reward} if run.data == "prompts" else {}
         trainer = algo.trainer_class()(
-            model=model, args=config, train_dataset=dataset, processing_class=tokenizer,
+            model=model, args=config, train_dataset=Dataset.from_list(rows), processing_class=tokenizer,
             callbacks=[progress_callback(progress)], **reward,
         )
         trainer.remove_callback(PrinterCallback)  # progress reports the log lines instead
-        train_start = time.perf_counter()
-        with torch_threads():
-            trainer.train()
-        train_seconds = time.perf_counter() - train_start
-    progress(1.0, "measuring the aligned model on the held-out problems")
-    aligned_accuracy = round(accuracy(trainer.model, tokenizer, heldout), 4)
-    return AlignResult(
-        algorithm=algorithm, reference_accuracy=reference_accuracy, aligned_accuracy=aligned_accuracy,
-        heldout_n=len(heldout), steps=steps, train_seconds=round(train_seconds, 1),
-        seconds=round(time.perf_counter() - start, 1),
-    )
+        trainer.train()
+    return trainer.model
 
 
 def demo_run(algorithm: str) -> DemoRun:

@@ -1,8 +1,9 @@
 """Build the demo model: a small Llama-style model pre-trained by SFT on deliberately imperfect data.
 
 `python -m alignui.demo.build [--out DIR]` (the same as `python -m alignui demo build`) rebuilds
-the data files and the model (default: `assets/demo/`). The schedule counts steps rather than seconds and every random draw is seeded,
-so a rebuild gives the same model. A plain torch loop keeps each step's work, and its order, in view.
+the data files and the model (default: `assets/demo/`). The schedule counts steps rather than
+seconds, every random draw is seeded and training runs on one thread, so a rebuild gives the same
+model, bit for bit. A plain torch loop keeps each step's work, and its order, in view.
 """
 
 import math
