@@ -8,10 +8,23 @@ INTRO = """# alignui
 Align a language model with your own feedback data: **Data → Algorithm → Train → Compare → Evaluate**.
 Start by uploading a file in the Data tab."""
 
+#: The whole loop on the offline demo (a tiny model that often forgets to carry the one), no GPU needed.
+FIRST_RUN = """1. **Data**: upload `assets/demo/preference.jsonl` (right vs wrong sums), check the rows, save it as `demo-pairs`.
+2. **Algorithm**: pick `demo-pairs`; the checklist ranks the algorithms and fills in presets.
+3. **Train**: model `assets/demo/model`, dataset `demo-pairs`, algorithm DPO, `max_steps=200`; watch the
+   reward margins and accuracies climb.
+4. **Compare**: reference `assets/demo/model`, aligned = the finished job; ask `17+25=` and vote.
+5. **Feedback**: export your votes and thumbs to the catalog, and continue training on them.
+6. **Evaluate**: prompts `assets/demo/heldout.jsonl`, judge *verifier*: the win rate says whether alignment helped.
+
+From the command line the same loop is `python -m alignui demo run --json`."""
+
 
 def build_app() -> gr.Blocks:
     with gr.Blocks(title="alignui") as app:
         gr.Markdown(INTRO)
+        with gr.Accordion("First run? Walk the whole loop with the offline demo", open=False):
+            gr.Markdown(FIRST_RUN)
         with gr.Tabs():
             with gr.Tab("Data", id="data"):
                 data_tab.render()
