@@ -93,7 +93,7 @@ def render() -> None:
 
 def model_picker(label: str) -> gr.Dropdown:
     return gr.Dropdown(choices=[], value=None, allow_custom_value=True, label=label,
-                       info="A finished training job, or type a local folder or a hub id.")
+                       info="A finished training job, the demo, a local or cached model; or type a folder or hub id.")
 
 
 
@@ -197,10 +197,11 @@ def continue_training(exported, aligned):
 
 
 def list_models(reference, aligned):
+    from alignui import models
     from alignui.arena.models import finished_jobs
 
-    jobs = finished_jobs()
-    return (gr.update(choices=jobs, value=reference), gr.update(choices=jobs, value=aligned))
+    found = finished_jobs() + models.choices()
+    return (gr.update(choices=found, value=reference), gr.update(choices=found, value=aligned))
 
 
 # ----- inside -----

@@ -9,6 +9,7 @@ never stops one, and reopening the page shows it live again. Every listener is a
 import gradio as gr
 import pandas as pd
 
+from alignui import models
 from alignui.algorithms import ALGORITHMS
 from alignui.ui.errors import user_errors
 from alignui.train import metrics
@@ -27,7 +28,8 @@ def render() -> None:
     hardware = gr.Markdown()
     with gr.Row():
         algorithm = gr.Dropdown([(a.title, a.name) for a in ALGORITHMS.values()], value="dpo", label="Algorithm")
-        model = gr.Textbox(label="Model", placeholder="a local model folder or a hub id")
+        model = gr.Dropdown(choices=models.choices(), value=None, allow_custom_value=True,
+                            label="Model", info="the demo, a local or cached model; or type a folder or hub id")
         dataset = gr.Dropdown([], label="Dataset", allow_custom_value=True,
                               info="a saved dataset, or the path of a data file")
     with gr.Row():
