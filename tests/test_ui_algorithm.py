@@ -55,6 +55,12 @@ def test_invalid_answers_are_refused(client):
         client.predict("preference", "", None, True, -4, 1, [], api_name="/advise")
 
 
+def test_an_emptied_number_box_means_unknown(client):
+    # The browser sends an emptied gr.Number as 0: model size and GPU memory are then unknown.
+    _, advice, _ = client.predict("preference", "", 0, True, 0, 1, [], api_name="/advise")
+    assert advice["recommendations"] and advice["memory"] is None
+
+
 def test_preset_fills_the_form_with_fields_for_that_algorithm_only(client):
     updates = client.predict("simpo", *PAIRS_24GB_7B, api_name="/preset")
     values = {name: update["value"] for name, update in zip(form.NAMES, updates)}

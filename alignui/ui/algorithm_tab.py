@@ -22,7 +22,8 @@ algorithms ranked with the reasons, then tune the preset hyperparameters and sav
 
 
 def _number(value) -> float | None:
-    return None if value in (None, "") else float(value)
+    """Model size or GPU memory; a browser sends an emptied number box as 0, which means unknown."""
+    return None if value in (None, "") or float(value) == 0 else float(value)
 
 
 def _situation(data_type, labels, size, has_sft, gpu_memory, gpu_count, goals) -> Situation:
