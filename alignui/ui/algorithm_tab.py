@@ -169,6 +169,10 @@ def read_model(name):
     return round(info.params_b, 6), info.looks_instruct, facts
 
 
+def saved_dataset_choices():
+    return gr.update(choices=catalog.saved_datasets())
+
+
 def on_load():
     gpus = memory.detect_gpus()
     names = catalog.saved_datasets()
@@ -256,6 +260,8 @@ def render() -> None:
     answers = [data_type, labels, size, has_sft, gpu_memory, gpu_count, goals]
     source = [algorithm, model, dataset]
     gr.on(triggers=None, fn=on_load, inputs=None, outputs=[dataset, gpu_memory, gpu_count], api_name="on_load")
+    # Datasets saved in the Data tab since the page loaded appear when the list is opened.
+    dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
     dataset.change(dataset_facts, dataset, [data_type, labels], api_name="dataset_facts")
     gr.on([read.click, model.submit], read_model, model, [size, has_sft, model_facts], api_name="read_model")
     recommend.click(advise, answers, [ranking, advice_json, algorithm], api_name="advise").then(

@@ -85,6 +85,8 @@ def render() -> None:
     apply_button.click(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
                        api_name="apply_fix")
     gr.on(None, page_load, outputs=[hardware, gpus, dataset, jobs_table, job_id], api_name="hardware")
+    # Datasets saved in the Data tab since the page loaded appear when the list is opened.
+    dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
 
 
 
@@ -171,6 +173,12 @@ def apply_fix(job_id):
 
     job = doctor.apply(_need_job(job_id))
     return f"Job {job['job_id']} queued with the doctor's fix.", job["job_id"], list_jobs()
+
+
+def saved_dataset_choices():
+    from alignui.data import catalog
+
+    return gr.update(choices=[entry.name for entry in catalog.list_entries()])
 
 
 def page_load():
