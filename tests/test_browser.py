@@ -76,10 +76,8 @@ def app_page(tmp_path):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.set_default_timeout(STEP_TIMEOUT_MS)
-        # Gradio closes its event stream once nothing is pending: the page's load events have answered,
-        # as they have for a person who looks at the page before using it.
-        with page.expect_event("requestfinished", lambda request: "/queue/data" in request.url):
-            page.goto(url)
+        page.goto(url)
+        look_around(page)
         yield page
         browser.close()
 
@@ -115,6 +113,18 @@ def open_tab(page, name: str):
     """Click a tab and return its panel (Gradio renders tabs as role=tab buttons)."""
     page.get_by_role("tab", name=name, exact=True).click()
     return page.get_by_role("tabpanel").filter(visible=True)
+
+
+def settle(panel) -> None:
+    """Wait until no component of the panel waits for the server (Gradio's pending state)."""
+    expect(panel.locator('[data-testid="status-tracker"]:not(.hide)')).to_have_count(0)
+
+
+def look_around(page) -> None:
+    """Visit every tab until its page-load answers have arrived, as a person does on a first visit;
+    the flow then starts from the Data tab."""
+    for name in ["Algorithm", "Train", "Compare", "Evaluate", "Data"]:
+        settle(open_tab(page, name))
 
 
 def shown(page, locator, timeout: int = STEP_TIMEOUT_MS):
@@ -226,6 +236,7 @@ def compare_vote_export(page, model: Path, job_id: int, shots: Path) -> None:
     panel = open_tab(page, "Compare")
     panel.get_by_role("button", name="Refresh jobs").click()
     choose(page, panel.get_by_label("Aligned model", exact=True), f"job {job_id} · dpo")
+    settle(panel)
     type_choice(panel.get_by_label("Reference model", exact=True), str(model))
     panel.get_by_text("Sampling (identical for both sides)").click()
     set_slider(panel, "Max new tokens", NEW_TOKENS)
@@ -259,6 +270,7 @@ def evaluate(page, model: Path, job_id: int, prompts: Path, shots: Path) -> None
     panel = open_tab(page, "Evaluate")
     panel.get_by_role("button", name="Refresh", exact=True).click()
     choose(page, panel.get_by_label("Aligned model", exact=True), f"job {job_id} · dpo")
+    settle(panel)
     type_choice(panel.get_by_label("Reference model", exact=True), str(model))
     panel.get_by_role("button", name="Click to upload").locator("input[type=file]").set_input_files(prompts)
     # The file is on the server once the page offers it back for download.

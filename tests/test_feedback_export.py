@@ -45,6 +45,17 @@ def test_votes_become_pairs_and_ties_and_both_bad_are_left_out():
     ]
 
 
+def test_a_vote_between_identical_answers_is_left_out_not_an_error():
+    chat = two_turns(aligned_side="a")
+    chat.exchanges.append(type(chat.exchanges[0])("e3", "third", {"a": "same", "b": "same"}, {}))
+    feedback.record_vote(chat, "a")
+    chat.exchanges.append(type(chat.exchanges[0])("e4", "fourth", {"a": "A4", "b": "B4"}, {}))
+    feedback.record_vote(chat, "b")
+    assert export.rows("preference") == [
+        {"prompt": chat.messages("b", 3), "chosen": reply("B4"), "rejected": reply("A4")},
+    ]
+
+
 def test_exports_save_into_the_catalog_as_the_right_type():
     chat = two_turns()
     feedback.record_thumb(chat, 0, "a", "up")

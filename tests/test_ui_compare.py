@@ -59,7 +59,7 @@ def test_compare_chat_vote_thumbs_export_and_continue(client, app_server, tiny_m
     url, home = app_server
     db = store.connect(home / "alignui.db")
     client.predict(api_name="/clear")
-    reference, aligned = client.predict(None, None, api_name="/list_models")
+    reference, aligned = client.predict(api_name="/list_models")
     assert [f"job {server_job} · dpo · tiny", f"job:{server_job}"] in reference["choices"]
 
     settings = [1.0, 1.0, 5, 12]  # temperature, top_p, seed, max_new_tokens

@@ -48,7 +48,8 @@ def vote_rows(records: list[dict]) -> list[dict]:
     latest = {record["exchange"]: record for record in records}
     return [
         {"prompt": r["conversation"], "chosen": _reply(r["answer"]), "rejected": _reply(r["other_answer"])}
-        for r in latest.values() if r["value"] in ("a", "b")
+        # Identical answers teach nothing and are not a valid pair: left out, like ties.
+        for r in latest.values() if r["value"] in ("a", "b") and r["answer"] != r["other_answer"]
     ]
 
 

@@ -85,10 +85,9 @@ def render() -> None:
                         outputs=[export_message, exported_file, exported], api_name="export_feedback")
     continue_button.click(continue_training, inputs=[exported, aligned],
                           outputs=[recipe, command, recipe_file], api_name="continue_training")
-    refresh.click(list_models, inputs=[reference, aligned], outputs=[reference, aligned],
-                  api_name="list_models")
-    gr.on(None, list_models, inputs=[reference, aligned], outputs=[reference, aligned],
-          api_visibility="private")  # on page load
+    refresh.click(list_models, outputs=[reference, aligned], api_name="list_models")
+    # On page load only: with inputs, it would also run on every pick and reset a typed model.
+    gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")
 
 
 def model_picker(label: str) -> gr.Dropdown:
@@ -196,12 +195,13 @@ def continue_training(exported, aligned):
     return recipe, export.train_command(spec), str(path)
 
 
-def list_models(reference, aligned):
+def list_models():
+    """New choices for both pickers; their values are left as the user set them."""
     from alignui import models
     from alignui.arena.models import finished_jobs
 
     found = finished_jobs() + models.choices()
-    return (gr.update(choices=found, value=reference), gr.update(choices=found, value=aligned))
+    return gr.update(choices=found), gr.update(choices=found)
 
 
 # ----- inside -----

@@ -56,11 +56,9 @@ def render() -> None:
     run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
                                 max_new_tokens], outputs=[*report_outputs, history], api_name="evaluate")
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
-    refresh.click(list_models, inputs=[reference, aligned], outputs=[reference, aligned],
-                  api_visibility="private")
+    refresh.click(list_models, outputs=[reference, aligned], api_visibility="private")
     refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
-    gr.on(None, list_models, inputs=[reference, aligned], outputs=[reference, aligned],
-          api_visibility="private")  # on page load
+    gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")  # on page load
     gr.on(None, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
 
 
