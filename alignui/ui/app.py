@@ -26,14 +26,14 @@ def build_app() -> gr.Blocks:
         with gr.Accordion("First run? Walk the whole loop with the offline demo", open=False):
             gr.Markdown(FIRST_RUN)
         with gr.Tabs():
-            with gr.Tab("Data", id="data"):
-                data_tab.render()
+            with gr.Tab("Data", id="data") as tab:
+                data_tab.render(tab)
             with gr.Tab("Algorithm", id="algorithm"):
                 algorithm_tab.render()
             with gr.Tab("Train", id="train"):
                 train_tab.render()
-            with gr.Tab("Compare", id="compare"):
-                compare_tab.render()
-            with gr.Tab("Evaluate", id="evaluate"):
-                evaluate_tab.render()
+            with gr.Tab("Compare", id="compare") as tab:
+                compare_tab.render(tab)
+            with gr.Tab("Evaluate", id="evaluate") as tab:
+                evaluate_tab.render(tab)
     return app

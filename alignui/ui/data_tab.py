@@ -17,9 +17,12 @@ from alignui.ui.errors import user_errors
 SHOWN_ERRORS = 1000
 FILE_TYPES = [".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"]
 CATALOG_COLUMNS = ["name", "type", "style", "rows", "created_at", "source"]
+LENGTHS_GOOD = ("*Lengths:* chosen and rejected bars should overlap. If chosen answers are mostly longer, "
+                "the model can learn that longer is better instead of what you prefer.")
 
 
-def render() -> None:
+def render(tab: gr.Tab) -> None:
+    """The tab's components and listeners; opening `tab` refreshes the saved datasets."""
     gr.Markdown(
         "### Data\nDrop the feedback your team collected: JSONL, JSON, CSV/TSV or Parquet. alignui tells "
         "its type in TRL's terms, checks every row, and can convert it and save it for training."
@@ -33,9 +36,11 @@ def render() -> None:
     warnings = gr.Markdown()
     errors = gr.Dataframe(headers=["row", "message"], label="Rows that will be skipped", interactive=False)
     with gr.Row():
-        lengths = gr.LinePlot(x="length", y="rows", color="field", label="Length distribution (characters)")
+        lengths = gr.Plot(label="Length distribution (characters)")
         balance = gr.BarPlot(x="label", y="rows", y_lim=[0, None], label="Label balance", visible=False)
-    preview = gr.JSON(label="Preview (normalised rows)")
+    gr.Markdown(LENGTHS_GOOD)
+    preview = gr.Dataframe(label="Preview (normalised rows; conversations as role: content)",
+                           interactive=False, wrap=True)
     with gr.Accordion("Full report (JSON)", open=False):
         report = gr.JSON(show_label=False)
 
@@ -70,7 +75,9 @@ def render() -> None:
     save_button.click(save, inputs=[upload, name, target, *options, overwrite],
                       outputs=[message, catalog_table], api_name="save_dataset")
     refresh.click(list_datasets, outputs=catalog_table, api_name="list_datasets")
-    gr.on(None, list_datasets, outputs=catalog_table, api_visibility="private")  # on page load
+    # On page load and on opening the tab: datasets exported from the Compare tab appear.
+    for triggers in (None, [tab.select]):
+        gr.on(triggers, list_datasets, outputs=catalog_table, api_visibility="private")
 
 
 
@@ -91,9 +98,9 @@ def inspect(path, tokenizer):
         summary_markdown(found),
         table,
         "\n".join(f"- ⚠️ {w}" for w in found.warnings),
-        lengths_frame(found.stats),
+        lengths_plot(found.stats),
         balance_plot(found.stats),
-        found.preview,
+        preview_frame(found.preview),
         # Without "path": gradio_client would take a dict with a "path" key for a file to download.
         {k: v for k, v in found.to_dict().items() if k != "path"},
     )
@@ -116,14 +123,23 @@ def summary_markdown(found) -> str:
     return "\n\n".join(lines)
 
 
-def lengths_frame(stats: dict) -> pd.DataFrame:
-    histogram = stats.get("length_histogram", {})
-    edges = histogram.get("edges", [])
-    return pd.DataFrame(
-        [{"length": edges[i], "rows": count, "field": field}
-         for field, counts in histogram.get("counts", {}).items() for i, count in enumerate(counts)],
-        columns=["length", "rows", "field"],
-    )
+def lengths_plot(stats: dict):
+    """The length histogram as a Vega-Lite chart (overlaid translucent bars), or nothing."""
+    import json
+
+    from gradio.components.plot import PlotData
+
+    from alignui.data.display import length_histogram_spec
+
+    spec = length_histogram_spec(stats.get("length_histogram", {}))
+    return PlotData(type="altair", plot=json.dumps(spec)) if spec else None
+
+
+def preview_frame(rows: list[dict]) -> pd.DataFrame:
+    from alignui.data.display import preview_rows
+
+    columns, table = preview_rows(rows)
+    return pd.DataFrame(table, columns=columns)
 
 
 def balance_plot(stats: dict):

@@ -10,13 +10,14 @@ from alignui.ui.compare_tab import list_models, model_picker, user_errors
 JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifier"),
           ("Reward model: a local sequence-classification model folder", "reward-model"),
           ("Human votes from the Compare tab", "votes")]
-HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
-                   "win_rate", "ci_low", "ci_high"]
+HISTORY_COLUMNS = ["id", "when", "aligned", "reference", "judge", "prompts", "wins / ties / losses",
+                   "win rate (95% CI)", "accuracy: reference → aligned"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
 
 
-def render() -> None:
+def render(tab: gr.Tab) -> None:
+    """The tab's components and listeners; opening `tab` refreshes the pickers and the history."""
     from alignui.arena.generate import MAX_NEW_TOKENS
     from alignui.evaluate.run import HELD_OUT_FRACTION, HELD_OUT_SEED
 
@@ -30,7 +31,7 @@ def render() -> None:
         aligned = model_picker("Aligned model")
         refresh = gr.Button("Refresh", size="sm", scale=0)
     with gr.Row():
-        prompt_file = gr.File(label="Prompt file: `prompt` and, for the verifier, `answer`",
+        prompt_file = gr.File(label="Prompt file: a prompt column and, for the verifier, an answer column",
                               file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet"], type="filepath")
         with gr.Column():
             dataset = gr.Dropdown(choices=[], value=None, label="…or a saved dataset's held-out split")
@@ -47,7 +48,7 @@ def render() -> None:
                        sort=["win", "tie", "loss"])
     per_prompt = gr.Dataframe(headers=TABLE_COLUMNS, label="Per prompt", interactive=False, wrap=True)
     gr.Markdown("#### History")
-    history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False)
+    history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, wrap=True)
     with gr.Row():
         report_id = gr.Number(label="Show evaluation", precision=0)
         show = gr.Button("Show", size="sm")
@@ -58,8 +59,11 @@ def render() -> None:
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
     refresh.click(list_models, outputs=[reference, aligned], api_visibility="private")
     refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
-    gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")  # on page load
-    gr.on(None, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
+    # On page load and on opening the tab (or a picker): new jobs, datasets and evaluations appear.
+    for triggers in (None, [tab.select, reference.focus, aligned.focus]):
+        gr.on(triggers, list_models, outputs=[reference, aligned], api_visibility="private")
+    for triggers in (None, [tab.select, dataset.focus]):
+        gr.on(triggers, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
 
 
 @user_errors
@@ -123,4 +127,15 @@ def history_frame():
 
     from alignui.evaluate import run
 
-    return pd.DataFrame(run.history(), columns=HISTORY_COLUMNS)
+    return pd.DataFrame([history_row(report) for report in run.history()], columns=HISTORY_COLUMNS)
+
+
+def history_row(report: dict) -> list:
+    """One evaluation as people read it: percentages, the whole interval, and accuracy when measured."""
+    accuracy = ""
+    if report.get("aligned_accuracy") is not None:
+        accuracy = f"{report['reference_accuracy']:.1%} → {report['aligned_accuracy']:.1%}"
+    return [report["id"], (report["created_at"] or "")[:16].replace("T", " "), report["aligned"],
+            report["reference"], report["judge"], report["n"],
+            f"{report['wins']} / {report['ties']} / {report['losses']}",
+            f"{report['win_rate']:.1%} ({report['ci_low']:.1%} – {report['ci_high']:.1%})", accuracy]
