@@ -195,7 +195,7 @@ def test_a_demo_run_at_trl_default_rate_is_diagnosed_and_the_fix_moves_it(alignu
     """A real DPO job of the demo model at TRL's default rate: the doctor says nothing is learned and
     proposes the demo's rate; applied as a new job, the margins rise."""
     demo = ROOT / "assets" / "demo"
-    settings_ = ["learning_rate=1e-6", "max_steps=20", "logging_steps=2", "per_device_train_batch_size=8",
+    settings_ = ["learning_rate=1e-6", "max_steps=20", "logging_steps=2", "per_device_train_batch_size=16",
                  "lr_scheduler_type=constant", "use_cpu=true", "save_strategy=no", "report_to=none"]
     job = json.loads(run_cli("train", "--algorithm", "dpo", "--model", demo / "model", "--data",
                              demo / "preference.jsonl", "--eval-fraction", "0",
