@@ -147,10 +147,14 @@ def balance_plot(stats: dict):
         balance = stats["label_balance"]
         frame = pd.DataFrame({"label": ["desirable", "undesirable"],
                               "rows": [balance["desirable"], balance["undesirable"]]})
-        return gr.update(value=frame, visible=True, label="Label balance", x_title="label")
+        return gr.update(value=frame, visible=True, label="Label balance", x_title="label",
+                         caption="Good: desirable to undesirable between 1:1 and 4:1 (KTO's advice); beyond "
+                                 "that, raise undesirable_weight.")
     if "ratings" in stats:
         frame = pd.DataFrame({"label": list(stats["ratings"]), "rows": list(stats["ratings"].values())})
-        return gr.update(value=frame, visible=True, label="Ratings given", x_title="rating")
+        return gr.update(value=frame, visible=True, label="Ratings given", x_title="rating",
+                         caption="Good: both high and low ratings: pairs need a well-rated and a poorly-rated "
+                                 "answer to the same prompt.")
     return gr.update(visible=False)
 
 

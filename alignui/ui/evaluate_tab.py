@@ -45,7 +45,9 @@ def render(tab: gr.Tab) -> None:
     run = gr.Button("Run evaluation", variant="primary")
     summary = gr.Markdown()
     chart = gr.BarPlot(x="outcome", y="prompts", label="Aligned model against the reference",
-                       sort=["win", "tie", "loss"])
+                       sort=["win", "tie", "loss"],
+                       caption="Good: more wins than losses, with the interval's low end above 50%. Mostly "
+                               "ties means both models answer alike: training changed little.")
     per_prompt = gr.Dataframe(headers=TABLE_COLUMNS, label="Per prompt", interactive=False, wrap=True)
     gr.Markdown("#### History")
     history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, wrap=True)
