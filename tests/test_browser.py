@@ -117,7 +117,7 @@ def open_tab(page, name: str):
 
 def settle(panel) -> None:
     """Wait until no component of the panel waits for the server (Gradio's pending state)."""
-    expect(panel.locator('[data-testid="status-tracker"]:not(.hide)')).to_have_count(0)
+    expect(panel.locator('[data-testid="status-tracker"]:not(.hide)')).to_have_count(0, timeout=STEP_TIMEOUT_MS)
 
 
 def look_around(page) -> None:
