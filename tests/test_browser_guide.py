@@ -1,6 +1,7 @@
 """The in-app first-run guide, followed to the letter in a real browser (Debian's Chromium driven by
 Playwright against a real `python app.py`): each step's words are read from the page, only what they
 name is clicked, and the Evaluate tab's own numbers must show the lift on the demo's held-out problems.
+A full-page screenshot of each tab goes to $ALIGNUI_SCREENSHOTS when set (the README's pictures).
 
 If the guide is reworded, the step whose words are gone fails here first: the test then needs the
 new wording, never a guess at what the guide meant.
@@ -54,12 +55,14 @@ def test_the_first_run_guide_lifts_held_out_accuracy(app_page, shots):  # noqa: 
     panel.get_by_label("Save as", exact=True).fill("demo-pairs")
     panel.get_by_role("button", name="Save to catalog").click()
     shown(page, panel.get_by_text(re.compile(r"^Saved demo-pairs")))
+    page.screenshot(path=shots / "data.png", full_page=True)
 
     # 2. Algorithm: pick the saved pairs; the checklist ranks the algorithms.
     says(algorithm, "pick demo-pairs")
     panel = open_tab(page, "Algorithm")
     choose(page, panel.get_by_label("Dataset", exact=True), "demo-pairs")
     settle(panel)
+    page.screenshot(path=shots / "algorithm.png", full_page=True)
 
     # 3. Train: the demo recipe, loaded with one click, launched, watched to the end.
     says(train, "pick the demo recipe dpo", "click Load demo recipe", "then Launch")

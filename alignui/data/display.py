@@ -37,7 +37,7 @@ def length_histogram_spec(histogram: dict, unit: str = "characters") -> dict | N
               for field, bins in counts.items() for i, n in enumerate(bins)]
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "width": "container", "height": 220,
+        "width": 560, "height": 220,  # "container" draws nothing inside Gradio's plot box
         "data": {"values": values},
         "mark": {"type": "bar", "opacity": 0.45, "binSpacing": 0},
         "encoding": {

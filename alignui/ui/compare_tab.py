@@ -153,7 +153,7 @@ def record_vote(conversation, value, request: gr.Request):
     feedback.record_vote(conversation, value, _user(request))
     winner = {"a": "A", "b": "B"}.get(value)
     said = f"You preferred **{winner}**." if winner else f"You voted **{value.replace('_', ' ')}**."
-    roles = " · ".join(f"{conversation.name(side)} ({conversation.role(side)})" for side in ("a", "b"))
+    roles = " · ".join(conversation.name(side) for side in ("a", "b"))
     return *_show(conversation, f"{said} Recorded. {roles}"), None
 
 

@@ -7,7 +7,7 @@ import gradio as gr
 
 from alignui.ui.compare_tab import list_models, model_picker, user_errors
 
-JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifier"),
+JUDGES = [("Verifier: check each answer against the prompt's answer column", "verifier"),
           ("Reward model: a local sequence-classification model folder", "reward-model"),
           ("Human votes from the Compare tab", "votes")]
 HISTORY_COLUMNS = ["id", "when", "aligned", "reference", "judge", "prompts", "wins / ties / losses",
@@ -108,7 +108,7 @@ def report_view(report: dict):
     import pandas as pd
 
     lines = [
-        f"**Evaluation {report['id']}** · {report['aligned']} against {report['reference']} · "
+        f"**Evaluation {report['id']}** · {label(report['aligned'])} against {label(report['reference'])} · "
         f"judge `{report['judge']}` · {report['n']} prompts",
         f"**Win rate {report['win_rate']:.1%}** (95% CI {report['ci_low']:.1%} – {report['ci_high']:.1%}): "
         f"{report['wins']} wins, {report['ties']} ties, {report['losses']} losses",
@@ -124,6 +124,17 @@ def report_view(report: dict):
     return "\n\n".join(lines), chart, table
 
 
+def label(model: str) -> str:
+    """A stored model id as the pickers name it: "job 2 · dpo", "demo/model"; the id if it is gone."""
+    from alignui.arena.models import resolve
+    from alignui.errors import AlignUIError
+
+    try:
+        return resolve(model).label
+    except AlignUIError:
+        return model
+
+
 def history_frame():
     import pandas as pd
 
@@ -137,7 +148,7 @@ def history_row(report: dict) -> list:
     accuracy = ""
     if report.get("aligned_accuracy") is not None:
         accuracy = f"{report['reference_accuracy']:.1%} → {report['aligned_accuracy']:.1%}"
-    return [report["id"], (report["created_at"] or "")[:16].replace("T", " "), report["aligned"],
-            report["reference"], report["judge"], report["n"],
+    return [report["id"], (report["created_at"] or "")[:16].replace("T", " "), label(report["aligned"]),
+            label(report["reference"]), report["judge"], report["n"],
             f"{report['wins']} / {report['ties']} / {report['losses']}",
             f"{report['win_rate']:.1%} ({report['ci_low']:.1%} – {report['ci_high']:.1%})", accuracy]

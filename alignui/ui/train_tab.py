@@ -204,9 +204,10 @@ def chart_plot(chart, records: list[dict] | None = None, active: bool = True) ->
     if records is not None and frame["value"].isna().all():
         caption = ("Nothing logged yet: the trainer writes these every logging_steps steps. " if active else
                    "This run logged none of these values. ") + caption
+    # No fixed height: Gradio clips a fixed-height chart's legend and caption away.
     return gr.LinePlot(value=frame if records is not None else None, x="step", y="value", color="series",
                        color_title=chart.legend, label=chart.title, caption=caption, visible=True,
-                       y_title=chart.title, height=240)
+                       y_title=chart.title)
 
 
 def plot_frame(records: list[dict], series: dict[str, str]) -> pd.DataFrame:
