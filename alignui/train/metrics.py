@@ -22,6 +22,8 @@ class Chart:
     """What the series differ by (the legend's title)."""
     good: str
     """What good looks like, in one sentence."""
+    y_format: str | None = None
+    """A d3 format for the value axis (None: Vega's own)."""
 
 
 LOSS = Chart("Loss", {"loss": "train", "eval_loss": "eval"}, "split",
@@ -46,7 +48,7 @@ LENGTH = Chart("Answer length (tokens)", {"completions/mean_length": "mean"}, "s
 TOKEN_ACCURACY = Chart("Token accuracy", {"mean_token_accuracy": "train", "eval_mean_token_accuracy": "eval"},
                        "split", "Good: rises as the model learns to predict the answers.")
 LEARNING_RATE = Chart("Learning rate", {"learning_rate": "rate"}, "schedule",
-                      "The schedule, not a result: warms up, then stays or decays as configured.")
+                      "The schedule, not a result: warms up, then stays or decays as configured.", y_format="~e")
 
 #: The charts of each algorithm, in order: the values its TRL trainer actually logs.
 CHARTS = {

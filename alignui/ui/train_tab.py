@@ -207,7 +207,7 @@ def chart_plot(chart, records: list[dict] | None = None, active: bool = True) ->
     # No fixed height: Gradio clips a fixed-height chart's legend and caption away.
     return gr.LinePlot(value=frame if records is not None else None, x="step", y="value", color="series",
                        color_title=chart.legend, label=chart.title, caption=caption, visible=True,
-                       y_title=chart.title)
+                       y_title=chart.title, x_title="step", y_axis_format=chart.y_format)
 
 
 def plot_frame(records: list[dict], series: dict[str, str]) -> pd.DataFrame:
