@@ -319,13 +319,12 @@ def _margin(record: dict) -> float | None:
 
 @functools.lru_cache(maxsize=32)
 def _parameters(model: str) -> int | None:
-    """The model's parameter count from its config, or None when it cannot be read."""
-    from alignui.advisor.model_info import inspect_model
+    """A local model folder's parameter count, from its config; None for hub ids (no download while
+    a job is watched) and unreadable folders."""
+    from alignui.advisor.model_info import local_size_b
 
-    try:
-        return inspect_model(model).params
-    except AlignUIError:
-        return None
+    size_b = local_size_b(model)
+    return round(size_b * 1e9) if size_b else None
 
 
 def _round(value: float) -> float:

@@ -82,6 +82,10 @@ def render() -> None:
                         api_name="resume")
     apply_button.click(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
                        api_name="apply_fix")
+    # Each new attempt clears the last one's message in the browser at once, so an error is never
+    # read next to an old "Job 3 queued".
+    gr.on([launch_button.click, cancel_button.click, resume_button.click, apply_button.click], None,
+          outputs=launch_message, js="() => ''", api_visibility="private")
     gr.on(None, page_load, outputs=[hardware, gpus, dataset, jobs_table, job_id], api_name="hardware")
     # Datasets saved in the Data tab since the page loaded appear when the list is opened.
     dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
