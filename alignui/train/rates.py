@@ -7,7 +7,7 @@ loss at ln 2. Rates fall with model size as size^(-2/3): from the anchor that gi
 by a factor of 3 at most. LoRA trains a small share of the weights and takes a higher rate.
 """
 
-from alignui.advisor.ranges import LORA_LR_FACTOR
+from alignui.recipe.ranges import LORA_LR_FACTOR
 
 #: Parameters of the model the anchor rate was measured on (the demo model).
 MEASURED_PARAMS = 866_048

@@ -71,7 +71,11 @@ def render(tab: gr.Tab) -> None:
     export_message = gr.Markdown()
     exported_file = gr.File(label="Exported JSONL", interactive=False, visible=False)
     continue_button = gr.Button("Continue training on this feedback", variant="primary")
-    recipe = gr.Code(language="yaml", label="Training recipe (the Train tab's spec), ready to copy", visible=False)
+    # Shown once there is a recipe in them.
+    recipe = gr.Code(language="yaml", interactive=True, visible=False,
+                     label="Training recipe: review it, change what you like, then launch it")
+    launch_button = gr.Button("Launch this recipe", visible=False)
+    launch_message = gr.Markdown()
     command = gr.Code(language="shell", label="Or launch it from the command line", visible=False)
     recipe_file = gr.File(label="Recipe YAML", interactive=False, visible=False)
 
@@ -89,7 +93,8 @@ def render(tab: gr.Tab) -> None:
     export_button.click(export_feedback, inputs=[export_type, export_name],
                         outputs=[export_message, exported_file, exported], api_name="export_feedback")
     continue_button.click(continue_training, inputs=[exported, aligned],
-                          outputs=[recipe, command, recipe_file], api_name="continue_training")
+                          outputs=[recipe, command, recipe_file, launch_button], api_name="continue_training")
+    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_recipe")
     refresh.click(list_models, outputs=[reference, aligned], api_name="list_models")
     # On page load, on opening the tab or a picker: jobs that finished meanwhile appear. Without
     # inputs, so a typed model stays as it is.
@@ -177,10 +182,9 @@ def record_thumb(conversation, comment, like: gr.LikeData, request: gr.Request):
 
 @user_errors
 def export_feedback(type, name):
-    from alignui import store
     from alignui.arena import export
 
-    name = (name or "").strip() or f"arena-{type}-{store.now()[:19].replace(':', '').replace('T', '-')}"
+    name = (name or "").strip() or export.default_name(type)
     if not export.rows(type):  # a message beside the file box, not an error inside it
         return f"**Nothing exported:** {export.nothing_to_export(type)}.", gr.File(value=None, visible=False), None
     entry = export.save(type, name)
@@ -204,7 +208,18 @@ def continue_training(exported, aligned):
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)
     return (gr.Code(value=recipe, visible=True), gr.Code(value=export.train_command(spec), visible=True),
-            gr.File(value=str(path), visible=True))
+            gr.File(value=str(path), visible=True), gr.Button(visible=True))
+
+
+@user_errors
+def launch_recipe(text):
+    from alignui.recipe.spec import TrainSpec
+    from alignui.train import jobs
+
+    if not (text or "").strip():
+        raise gr.Error("Press *Continue training on this feedback* first: it writes the recipe.")
+    job = jobs.submit(TrainSpec.from_yaml(text))
+    return f"Job {job['job_id']} {job['status']}: watch it in the Train tab."
 
 
 def list_models():
