@@ -10,7 +10,7 @@ tmp_path.
 import json
 import os
 import re
-import socket
+import urllib.request
 import subprocess
 import sys
 import time
@@ -51,13 +51,13 @@ def serve_app(home: Path):
         server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.time() + 60
+            deadline = time.time() + 120
             while server.poll() is None and time.time() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                try:  # the page itself, not just the socket: a busy machine accepts before it serves
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).close()
                     break
                 except OSError:
-                    time.sleep(0.2)
+                    time.sleep(0.5)
             else:
                 raise RuntimeError("app.py did not start:\n" + (home / "server.log").read_text())
             yield f"http://127.0.0.1:{port}/"
