@@ -78,10 +78,10 @@ def render() -> None:
     timer.tick(job_status, inputs=job_id, outputs=watch, api_visibility="private")
     cleared(cancel_button, launch_message).then(cancel, inputs=job_id, outputs=[launch_message, jobs_table],
                                                 api_name="cancel")
-    cleared(resume_button, launch_message).then(resume, inputs=[job_id, overrides], outputs=[launch_message, jobs_table],
-                        api_name="resume")
+    cleared(resume_button, launch_message).then(resume, inputs=[job_id, overrides],
+                                                outputs=[launch_message, jobs_table], api_name="resume")
     cleared(apply_button, launch_message).then(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
-                       api_name="apply_fix")
+                                               api_name="apply_fix")
     gr.on(None, page_load, outputs=[hardware, dataset, jobs_table, job_id], api_name="hardware")
     # Datasets saved in the Data tab since the page loaded appear when the list is opened.
     dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
