@@ -67,8 +67,9 @@ def render() -> None:
 
     form = [algorithm, model, dataset, *fields]
     watch = [details, status, progress, *plots, log, diagnosis, apply_button, timer, jobs_table]
-    cleared(launch_button, launch_message).then(launch, inputs=form, outputs=[launch_message, job_id, jobs_table],
-                                                api_name="launch")
+    # An old "Job 3 queued" must not stand next to a new error: the message is cleared first.
+    launch_button.click(lambda: "", outputs=launch_message, api_visibility="private").then(
+        launch, inputs=form, outputs=[launch_message, job_id, jobs_table], api_name="launch")
     recipe.upload(load_recipe, inputs=recipe, outputs=form, api_name="load_recipe")
     load_demo.click(load_demo_recipe, inputs=demo_recipe, outputs=form, api_name="load_demo_recipe")
     algorithm.input(algorithm_fields, inputs=[algorithm, *fields], outputs=fields, api_visibility="private")
@@ -76,22 +77,16 @@ def render() -> None:
     jobs_table.select(pick_job, outputs=job_id, api_visibility="private")
     gr.on([job_id.change, refresh.click], job_status, inputs=job_id, outputs=watch, api_name="job_status")
     timer.tick(job_status, inputs=job_id, outputs=watch, api_visibility="private")
-    cleared(cancel_button, launch_message).then(cancel, inputs=job_id, outputs=[launch_message, jobs_table],
-                                                api_name="cancel")
-    cleared(resume_button, launch_message).then(resume, inputs=[job_id, overrides],
-                                                outputs=[launch_message, jobs_table], api_name="resume")
-    cleared(apply_button, launch_message).then(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
-                                               api_name="apply_fix")
+    cancel_button.click(cancel, inputs=job_id, outputs=[launch_message, jobs_table], api_name="cancel")
+    resume_button.click(resume, inputs=[job_id, overrides], outputs=[launch_message, jobs_table],
+                        api_name="resume")
+    apply_button.click(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
+                       api_name="apply_fix")
     gr.on(None, page_load, outputs=[hardware, dataset, jobs_table, job_id], api_name="hardware")
     # Datasets saved in the Data tab since the page loaded appear when the list is opened.
     dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
 
 
-
-
-def cleared(button: gr.Button, message: gr.Markdown):
-    """The button's click, clearing `message` first: an error is never read next to an old "Job 3 queued"."""
-    return button.click(lambda: "", outputs=message, api_visibility="private")
 
 
 def _need_job(job_id) -> int:
