@@ -137,8 +137,8 @@ def nothing_to_export(type: str) -> str:
     """Why `type` has no rows, with what the feedback given so far can be exported as instead."""
     votes = list(_latest(feedback.list_feedback("vote")).values())
     if type == "unpaired_preference":
-        return ("no feedback to export as thumbs yet: rate answers with 👍/👎 in the Compare tab (a both-bad vote "
-                "also makes both its answers negatives)" + (
+        return ("no feedback to export as thumbs yet: give answers a thumb up or down in the Compare tab "
+                "(a both-bad vote also makes both its answers negatives)" + (
                     f"; your {len(votes)} vote(s) can be exported as preference pairs if any says A or B "
                     "is better" if votes else ""))
     if not votes:
@@ -151,7 +151,7 @@ def nothing_to_export(type: str) -> str:
     return (f"no feedback to export as preference pairs: your {len(votes)} vote(s) are {', '.join(parts)}, and ties and "
             "both-bad votes make no pairs (a pair needs one answer voted better than a different one). "
             "Export thumbs instead (Thumbs → unpaired_preference, for KTO): both-bad votes count there "
-            "as negatives, with every 👍/👎 you gave")
+            "as negatives, with every thumb up or down you gave")
 
 
 def _latest(records: list[dict]) -> dict:
