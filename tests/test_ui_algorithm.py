@@ -176,3 +176,16 @@ def test_gpus_are_detected_on_load(client):
     assert count == (len(gpus) or 1)
     memory = memory["value"] if isinstance(memory, dict) else memory
     assert memory == (min(g.memory_gb for g in gpus) if gpus else None)
+
+
+def test_launch_this_recipe_submits_the_form_as_it_stands(client, tiny_model, tmp_path):
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps({"prompt": f"p{i}", "chosen": "a", "rejected": "b"}) + "\n" for i in range(4)))
+    values = form_values("dpo", learning_rate=3e-7, max_steps=1)
+    values[form.NAMES.index("lora_dropout")] = 0.2
+    message = client.predict("dpo", str(tiny_model), str(data), *values, api_name="/launch_plan")
+    job_id = int(message.split()[1])
+    assert "watch it in the Train tab" in message
+    shown = client.predict(job_id, api_name="/job_status")[0]
+    assert (shown["algorithm"], shown["model"]) == ("dpo", str(tiny_model))
+    client.predict(job_id, api_name="/cancel")

@@ -88,7 +88,7 @@ def render() -> None:
                         outputs=[export_message, exported_file, exported], api_name="export_feedback")
     continue_button.click(continue_training, inputs=[exported, aligned],
                           outputs=[recipe, command, recipe_file], api_name="continue_training")
-    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_recipe")
+    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_feedback_recipe")
     refresh.click(list_models, outputs=[reference, aligned], api_name="list_models")
     # On page load only: with inputs, it would also run on every pick and reset a typed model.
     gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")
