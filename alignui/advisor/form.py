@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from alignui import algorithms
+from alignui import algorithms, untrusted
 from alignui.advisor import ranges
 from alignui.errors import SpecError
 from alignui.train.spec import DISTRIBUTED, HardwareSpec, LoraSpec, TrainSpec
@@ -154,10 +154,7 @@ def _targets(text) -> str | list[str]:
 def _extra(text) -> dict:
     if not text or not str(text).strip():
         return {}
-    try:
-        extra = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise SpecError(f"other TRL fields are not valid YAML: {error}") from None
+    extra = untrusted.load_yaml(str(text), "other TRL fields")
     if not isinstance(extra, dict):
         raise SpecError("other TRL fields must be `name: value` lines")
     clash = sorted(set(extra) & set(NAMES + ["bf16", "fp16"]))

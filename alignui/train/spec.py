@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from alignui import algorithms
+from alignui import algorithms, untrusted
 from alignui.errors import SpecError
 
 
@@ -148,34 +148,38 @@ class TrainSpec:
 
     @classmethod
     def from_yaml(cls, text: str) -> "TrainSpec":
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise SpecError(f"recipe is not valid YAML: {error}") from None
+        data = untrusted.load_yaml(text, "recipe")
         if not isinstance(data, dict):
             raise SpecError("recipe must be a YAML mapping with algorithm, model, dataset and args")
         return cls.from_dict(data)
 
     @classmethod
     def load(cls, path: Path) -> "TrainSpec":
-        return cls.from_yaml(Path(path).read_text())
+        return cls.from_yaml(untrusted.read_text(path))
 
 
 def _refuse_unknown(data: dict, cls, where: str) -> None:
     if not isinstance(data, dict):
         raise SpecError(f"{where} must be a mapping")
     known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - known, key=str)
     if unknown:
-        raise SpecError(f"unknown {where} key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise SpecError(f"unknown {where} key(s): {untrusted.listing(unknown)}; known: {', '.join(sorted(known))}")
+
+
+#: Unknown fields named one by one in an error; the rest are counted.
+UNKNOWN_SHOWN = 10
 
 
 def unknown_fields(algorithm: str, args: dict) -> list[str]:
     """A problem for each name in `args` that is not a field of the algorithm's TRL config."""
     known = config_fields(algorithm)
     config = algorithms.get(algorithm).config.split(":")[1]
-    return [f"{name!r} is not a field of {config}; use the TRL config field names"
-            for name in args if name not in known]
+    unknown = [name for name in args if name not in known]
+    shown = UNKNOWN_SHOWN  # a recipe may name thousands: the message says how many more
+    found = [f"{untrusted.cap(repr(name), 80)} is not a field of {config}; use the TRL config field names"
+             for name in unknown[:shown]]
+    return found + ([f"and {len(unknown) - shown:,} more fields unknown to {config}"] if len(unknown) > shown else [])
 
 
 def config_fields(algorithm: str) -> dict[str, dataclasses.Field]:
