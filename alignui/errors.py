@@ -19,3 +19,7 @@ class SpecError(AlignUIError):
 
 class NotFound(AlignUIError):
     """A dataset, job or model that does not exist."""
+
+
+class NotAllowed(AlignUIError):
+    """A path or action this server does not allow."""

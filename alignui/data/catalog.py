@@ -122,7 +122,9 @@ def lookup(name_or_path: str, into=None) -> CatalogEntry:
     (a folder, e.g. a run folder) is given, else to a cache under the data home. The returned entry
     has an empty name.
     """
-    if NAME_PATTERN.fullmatch(str(name_or_path)) and _exists(str(name_or_path)):
+    if not str(name_or_path or "").strip():  # Path("") would be the working folder
+        raise DataError("no dataset given: name a saved dataset or a data file")
+    if NAME_PATTERN.fullmatch(str(name_or_path)) and exists(str(name_or_path)):
         return get(str(name_or_path))
     path = Path(name_or_path).expanduser()
     if not path.exists():
@@ -149,12 +151,12 @@ def delete(name: str) -> None:
     shutil.rmtree(settings.datasets_dir() / name, ignore_errors=True)
 
 
-def _exists(name: str) -> bool:
+def exists(name: str) -> bool:
     return bool(list(store.connect()["datasets"].rows_where("name = ?", [name], select="name")))
 
 
 def _refuse_existing(name: str, overwrite: bool) -> None:
-    if not overwrite and _exists(name):
+    if not overwrite and exists(name):
         raise DataError(f"a dataset named {name!r} already exists; choose another name or allow overwriting.")
 
 

@@ -69,6 +69,8 @@ def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
 
 def resolve_model(model: str) -> str:
     """An existing local folder as an absolute path; anything else is taken for a hub id."""
+    if not (model or "").strip():  # Path("") is the working folder: never train on that by accident
+        raise SpecError("model is empty: give a local model folder or a hub id")
     path = Path(model).expanduser()
     if path.exists():
         return str(path.resolve())

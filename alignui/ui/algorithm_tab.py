@@ -12,6 +12,7 @@ from alignui.advisor import catalog, checklist, form, memory, plots, ranges, rec
 from alignui.advisor.advice import Advice
 from alignui.advisor.checklist import GOALS, Situation
 from alignui.algorithms import ALGORITHMS, DATASET_TYPES
+from alignui.paths import allowed_path
 from alignui.ui.errors import user_errors
 
 INTRO = """### Which algorithm?
@@ -76,7 +77,10 @@ def _info(field: form.FormField) -> str:
 
 
 def _spec(algorithm, model, dataset, gpu_count, values):
-    return form.spec_from_values(algorithm, model, dataset, dict(zip(form.NAMES, values)), int(gpu_count or 1))
+    values = dict(zip(form.NAMES, values))
+    values["reward_model"] = allowed_path(values.get("reward_model"), "reward model")
+    return form.spec_from_values(algorithm, allowed_path(model, "model"), allowed_path(dataset, "data"), values,
+                                 int(gpu_count or 1))
 
 
 @user_errors
@@ -153,7 +157,7 @@ def export_recipe(algorithm, model, dataset, gpu_count, *values):
 def dataset_facts(name):
     if not name:
         return gr.update(), ""
-    facts = catalog.dataset_facts(name)
+    facts = catalog.dataset_facts(allowed_path(name, "data"))
     labels = f"{facts.label_counts[0]}:{facts.label_counts[1]}" if facts.label_counts else ""
     return facts.type, labels
 
@@ -162,7 +166,7 @@ def dataset_facts(name):
 def read_model(name):
     from alignui.advisor.model_info import inspect_model
 
-    info = inspect_model(name)
+    info = inspect_model(allowed_path(name, "model"))
     kind = "looks instruction-tuned" if info.looks_instruct else "looks like a base model"
     facts = (f"{info.params:,} parameters ({info.params_b:.3g}B), hidden {info.shape.hidden}, "
              f"{info.shape.layers} layers; {kind}: {info.evidence}.")

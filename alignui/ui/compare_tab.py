@@ -103,7 +103,9 @@ def model_picker(label: str) -> gr.Dropdown:
 def ask(conversation, prompt, reference, aligned, blind, temperature, top_p, seed, max_new_tokens,
         request: gr.Request):
     from alignui.arena import conversation as arena
+    from alignui.paths import allowed_path
 
+    reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
     if conversation is None or conversation.blind != bool(blind) or \
             not conversation.same_models(reference, aligned):
         conversation = arena.start(reference, aligned, bool(blind))

@@ -100,12 +100,13 @@ def _need_job(job_id) -> int:
 # ----- handlers -----
 @user_errors
 def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction):
+    from alignui.paths import allowed_path
     from alignui.train import fields, jobs
     from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
 
     rank = int(lora_rank or 16)
     spec = TrainSpec(
-        algorithm=algorithm, model=(model or "").strip(), dataset=(dataset or "").strip(),
+        algorithm=algorithm, model=allowed_path(model, "model"), dataset=allowed_path(dataset, "data"),
         args=fields.parse_assignments((hyperparameters or "").splitlines()),
         lora=LoraSpec(r=rank, alpha=2 * rank) if lora else None,
         hardware=HardwareSpec(gpus=",".join(str(g) for g in gpus or []), processes=int(processes or 1)),
