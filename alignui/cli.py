@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
         from alignui.train.jobs import reconcile
 
         reconcile()  # jobs whose processes are gone are marked interrupted before anything reads them
+        from alignui.data.catalog import clean_orphans
+
+        clean_orphans()  # what a killed save left behind
         return args.func(args) or 0
     except AlignUIError as error:
         print(f"error: {error}", file=sys.stderr)
