@@ -10,7 +10,12 @@ from pathlib import Path
 
 def _env(name: str, default, kind=int):
     value = os.environ.get(f"ALIGNUI_{name}")
-    return default if value in (None, "") else kind(value)
+    if value in (None, ""):
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        raise SystemExit(f"error: ALIGNUI_{name}={value!r} is not a whole number") from None
 
 
 #: Largest file the web UI accepts for upload (Gradio's size syntax: "200mb", "1gb").
@@ -27,9 +32,8 @@ PREVIEW_FIELD_CHARS = _env("PREVIEW_FIELD_CHARS", 500)
 MAX_MESSAGE_CHARS = _env("MAX_MESSAGE_CHARS", 2000)
 #: Largest LoRA rank accepted (a rank is at least 1).
 MAX_LORA_RANK = _env("MAX_LORA_RANK", 1024)
-#: Largest per-device batch size accepted.
-MAX_BATCH_SIZE = _env("MAX_BATCH_SIZE", 4096)
-#: Processes one job may start; 0 means the machine's GPUs (its CPU cores when it has none).
+#: Processes one job may start, below the machine's own limit (its GPUs, or its CPU cores when it
+#: has none); 0 means that limit alone.
 MAX_PROCESSES = _env("MAX_PROCESSES", 0)
 #: Free disk space kept in reserve, in bytes, when checking that a job or a saved dataset fits.
 DISK_RESERVE = _env("DISK_RESERVE", 500_000_000)

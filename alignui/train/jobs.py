@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from alignui import settings, store
+from alignui import disk, settings, store
 from alignui.errors import AlignUIError, DataError, NotFound, SpecError
 from alignui.train import hardware, job_queue, metrics, procs
 from alignui.train.run_folder import RunFolder
@@ -47,6 +47,7 @@ def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
     spec = dataclasses.replace(spec, model=resolve_model(spec.model)).validate()
     if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
         hardware.check(spec.hardware.gpus, spec.hardware.processes)
+    disk.ensure_room(settings.runs_dir(), needed_bytes(spec), "this job's run folder")
     db = store.connect()
     job_id = db["jobs"].insert({
         "status": "queued", "algorithm": spec.algorithm, "model": spec.model, "dataset": spec.dataset,
@@ -65,6 +66,17 @@ def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
     db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
     _start_supervisor(db, job_id, run, {})
     return show(job_id)
+
+
+def needed_bytes(spec: TrainSpec) -> int:
+    """A floor for what a run folder will take: its copy of the data, plus one copy of a local model's
+    weights when every weight is trained (checkpoints come on top)."""
+    from alignui.data import catalog
+
+    data = Path(catalog.get(spec.dataset).path) if catalog.NAME_PATTERN.fullmatch(spec.dataset) \
+        and catalog.exists(spec.dataset) else Path(spec.dataset).expanduser()
+    model = disk.folder_size(Path(spec.model)) if spec.lora is None and Path(spec.model).is_dir() else 0
+    return disk.folder_size(data) + model
 
 
 def resolve_model(model: str) -> str:

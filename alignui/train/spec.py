@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from alignui import algorithms, untrusted
+from alignui import algorithms, settings, untrusted
 from alignui.errors import SpecError
 
 
@@ -31,6 +31,14 @@ class LoraSpec:
     """Which layers get adapters: "all-linear", or module names such as ["q_proj", "v_proj"]."""
     quantize_4bit: bool = False
     """QLoRA: load the base model in 4-bit NF4 (needs CUDA and bitsandbytes)."""
+
+    def problems(self) -> list[str]:
+        """The rank out of range (1 to settings.MAX_LORA_RANK), as a problem; alpha and dropout are
+        checked with the other ranges."""
+        r = self.r
+        if isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= settings.MAX_LORA_RANK:
+            return [f"lora.r is {str(r)[:40]}: use a whole number from 1 to {settings.MAX_LORA_RANK}"]
+        return []
 
 
 @dataclass
@@ -106,8 +114,8 @@ class TrainSpec:
             found.append("hardware.processes must be at least 1")
         if self.hardware.distributed not in DISTRIBUTED:
             found.append(f"hardware.distributed must be one of {', '.join(DISTRIBUTED)}")
-        if self.lora and self.lora.r < 1:
-            found.append("lora.r must be at least 1")
+        if self.lora:
+            found += self.lora.problems()
         # Imported here: the advisor's modules import this one.
         from alignui.advisor import model_info, ranges
 
