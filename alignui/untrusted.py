@@ -37,9 +37,10 @@ def load_yaml(text: str | bytes, what: str = "YAML"):
     """The value of one YAML document from an untrusted source; SpecError naming `what` otherwise."""
     if len(text) > settings.MAX_YAML_BYTES:
         raise SpecError(f"{what} is larger than {settings.MAX_YAML_BYTES:,} bytes")
-    loader = _Loader(text)
-    loader.what = what
+    loader = None
     try:
+        loader = _Loader(text)  # reading starts here: a character YAML refuses already raises
+        loader.what = what
         return loader.get_single_data()
     except yaml.YAMLError as error:
         raise SpecError(f"{what} is not valid YAML: {cap(str(error))}") from None
@@ -47,7 +48,8 @@ def load_yaml(text: str | bytes, what: str = "YAML"):
         # Values PyYAML resolves but cannot build, e.g. the timestamp 2024-13-45.
         raise SpecError(f"{what} holds a value that cannot be read: {cap(str(error))}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_text(path, what: str | None = None) -> str:
