@@ -189,8 +189,10 @@ def continue_training(exported, aligned):
 
     if not exported:
         raise gr.Error("Export your feedback to the catalog first.")
+    from alignui.paths import allowed_path
+
     type, name = exported
-    spec = export.continue_training(aligned, name, type)
+    spec = export.continue_training(allowed_path(aligned, "model"), name, type)
     recipe = spec.to_yaml()
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)
