@@ -315,7 +315,8 @@ def final_model_saved(row: dict, run: RunFolder) -> bool:
     from datetime import datetime
 
     started = row["started_at"]
-    return bool(started) and run.final_model_saved(datetime.fromisoformat(started).timestamp())
+    # started_at is cut to the second: one more keeps a card written in that second by the launch before.
+    return bool(started) and run.final_model_saved(datetime.fromisoformat(started).timestamp() + 1)
 
 
 def finish(db, job_id: int, status: str, error: str | None) -> bool:
