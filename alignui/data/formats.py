@@ -102,9 +102,13 @@ def _read_jsonl(path: Path) -> Iterator[Record]:
             except RecursionError:
                 yield Record(number, None, _too_deep())
                 continue
-            # Counting brackets is cheap; only a line with many of them is measured.
-            problem = parsed.problem(data, deep=raw.count(b"{") + raw.count(b"[") > settings.MAX_JSON_DEPTH)
-            yield Record(number, None, problem) if problem else _as_record(number, data)
+            # Most records are flat objects of texts: only the others are measured.
+            if parsed.not_finite or type(data) is not dict or not _FLAT.issuperset(map(type, data.values())):
+                problem = parsed.problem(data)
+                if problem:
+                    yield Record(number, None, problem)
+                    continue
+            yield _as_record(number, data)
 
 
 def _read_json(path: Path) -> Iterator[Record]:
@@ -127,7 +131,7 @@ def _read_json(path: Path) -> Iterator[Record]:
             f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
         ) from None
     for number, item in enumerate(_json_records(path, data), start=1):
-        problem = parsed.problem(item, deep=True)
+        problem = parsed.problem(item)
         if problem:
             yield Record(number, None, problem)
         elif bad_bytes and _has_surrogates(item):
@@ -214,6 +218,10 @@ def _read_dataset(path: Path) -> Iterator[Record]:
         yield Record(number, data)
 
 
+#: Types of a record's values that need no depth check.
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
 class _NotFinite(float):
     """What NaN, Infinity and numbers too large for a float read as, so the record can be refused."""
 
@@ -223,10 +231,12 @@ class _JSON:
 
     def __init__(self):
         self.not_finite = False
+        # One decoder for every line: json.loads with hooks would build a new one per call.
+        self.decoder = json.JSONDecoder(parse_constant=self._constant, parse_float=self._float)
 
     def loads(self, text: str):
         self.not_finite = False
-        return json.loads(text, parse_constant=self._constant, parse_float=self._float)
+        return self.decoder.decode(text)
 
     def _constant(self, literal: str) -> float:
         self.not_finite = True
@@ -239,10 +249,8 @@ class _JSON:
             return _NotFinite(value)
         return value
 
-    def problem(self, value, deep: bool) -> str | None:
+    def problem(self, value) -> str | None:
         """Why a parsed record cannot be used (too deep, or not-finite numbers), or None."""
-        if not (deep or self.not_finite):
-            return None
         # Iterative, so a deep value cannot exhaust Python's stack.
         stack = [(value, 1)]
         while stack:
