@@ -59,10 +59,11 @@ def allowed_path(text: str | None, kind: str) -> str:
     except (OSError, ValueError, RuntimeError):  # a null byte, a symlink loop, an unknown ~user
         resolved = None
     if resolved is None or not any(resolved.is_relative_to(root) for root in roots(kind)):
+        data = kind in ("data", "prompts")
         raise NotAllowed(
-            f"{NOUNS[kind]} {text[:200]!r} is not under the folders this server reads from; use a "
-            f"{'saved dataset' if kind in ('data', 'prompts') else 'listed model or a hub id'}, or ask "
-            f"whoever runs the server to add its folder to {ROOT_ENV['data' if kind in ('data', 'prompts') else 'model']}"
+            f"{text[:200]!r} is not {'a saved dataset, nor ' if data else ''}a {NOUNS[kind]} under the "
+            f"folders this server reads from; use {'a saved dataset' if data else 'a listed model or a hub id'}, "
+            f"or ask whoever runs the server to add its folder to {ROOT_ENV['data' if data else 'model']}"
         )
     return str(resolved)
 

@@ -39,7 +39,7 @@ def test_server_paths_outside_the_roots_are_refused_alike_in_every_tab(client, t
 
     def both(make, api_name):
         messages = [refused(client, *make(path), api_name=api_name) for path in (real, missing)]
-        assert "not under the folders this server reads from" in messages[0]
+        assert "under the folders this server reads from" in messages[0] and " is not " in messages[0]
         assert messages[0].replace(real, "P") == messages[1].replace(missing, "P")
         assert "alignui" not in messages[0].replace(real, "")  # nothing of the file is echoed
         return messages[0]
@@ -78,3 +78,11 @@ def test_an_empty_model_never_starts_a_job(client, tmp_path):
     before = client.predict(api_name="/jobs")["data"]
     assert "model is empty" in refused(client, "dpo", "", str(data), "", False, 16, [], 1, 0.0, api_name="/launch")
     assert client.predict(api_name="/jobs")["data"] == before
+
+
+def test_nan_and_overflow_are_refused_by_the_train_tab(client):
+    for setting, problem in (("beta=NaN", "beta: NaN is not a finite number"),
+                             ("max_steps=Infinity", "max_steps: Infinity is not a finite number"),
+                             ("learning_rate=1e400", "learning_rate: 1e400 is too large a number")):
+        assert problem in refused(client, "dpo", "Org/model", "", setting, False, 16, [], 1, 0.0,
+                                  api_name="/launch")

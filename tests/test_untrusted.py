@@ -96,3 +96,10 @@ def test_listing_and_cap():
     assert listing(range(3)) == "0, 1, 2"
     assert listing(range(12), shown=2) == "0, 1 and 10 more"
     assert cap("x" * 10, 4) == "xxxx… (6 more characters)"
+
+
+def test_nan_is_refused_at_submit_by_the_cli():
+    result = run_cli("train", "--algorithm", "dpo", "--model", "some/model", "--data", "pairs", "--set", "beta=NaN",
+                     timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: beta: NaN is not a finite number"
