@@ -1,9 +1,10 @@
 """Which server-side paths the web UI reads: only those under the allowed roots.
 
 A visitor types a model folder, a data file or a tokenizer folder into a text field; the server
-must not read whatever its own user can read. Accepted are paths under the data home, the demo
-assets, the Hugging Face cache, and the folders listed (os.pathsep-separated) in
-ALIGNUI_MODEL_DIRS (models, tokenizers, reward models) or ALIGNUI_DATA_DIRS (data files). A hub id
+must not read whatever its own user can read. Accepted are paths under the data home's datasets,
+models, runs and cache folders, the demo assets, the Hugging Face hub cache, and the folders listed
+(os.pathsep-separated) in ALIGNUI_MODEL_DIRS (models, tokenizers, reward models) or
+ALIGNUI_DATA_DIRS (data files). A hub id
 (no leading "/", "." or "~", at most one "/") and a saved dataset's name stay accepted. A refused
 path gets the same message whether or not it exists, and nothing of its content is read.
 
@@ -31,7 +32,11 @@ def roots(kind: str) -> list[Path]:
 
     env = ROOT_ENV["data" if kind in ("data", "prompts") else "model"]
     listed = [part for part in os.environ.get(env, "").split(os.pathsep) if part.strip()]
-    found = [settings.home(), ASSETS.parent, Path(constants.HF_HOME), Path(constants.HF_HUB_CACHE)]
+    # Folders of the data home and of the Hugging Face cache, not their tops: the database and the
+    # hub token lie there.
+    home = settings.home()
+    found = [settings.datasets_dir(), settings.models_dir(), settings.runs_dir(), home / "cache", ASSETS.parent,
+             Path(constants.HF_HUB_CACHE)]
     return [Path(root).expanduser().resolve() for root in found + listed]
 
 

@@ -1,6 +1,7 @@
 """Server paths typed into the UI are read only under the allowed roots."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -53,8 +54,19 @@ def test_roots_hub_ids_and_saved_names_are_accepted(tmp_path, monkeypatch):
     assert paths.allowed_path(str(tmp_path), "model") == str(tmp_path.resolve())
 
 
+def test_the_database_and_the_hub_token_are_not_readable(monkeypatch, tmp_path):
+    from huggingface_hub import constants
+
+    settings.home().mkdir(parents=True, exist_ok=True)
+    refusal(str(settings.database_path()), "data")
+    refusal(str(Path(constants.HF_HOME) / "token"), "data")
+    refusal(str(Path(constants.HF_HOME) / "token"), "tokenizer")
+    hub_model = Path(constants.HF_HUB_CACHE) / "models--org--name" / "snapshots" / "abc"
+    assert paths.allowed_path(str(hub_model), "model") == str(hub_model.resolve())
+
+
 def test_a_symlink_inside_a_root_cannot_lead_outside(tmp_path):
-    link = settings.home() / "link"
+    link = settings.datasets_dir() / "link"
     link.parent.mkdir(parents=True, exist_ok=True)
     link.symlink_to("/etc")
     refusal(str(link / "passwd"), "data")
