@@ -1,6 +1,5 @@
 """Two processes overwriting one saved dataset: the row and the file always agree."""
 
-import json
 import os
 import subprocess
 import sys

@@ -7,6 +7,7 @@ import pytest
 from gradio_client.exceptions import AppError
 from test_train_data import data_file, tiny_settings
 from test_train_jobs import tiny_spec, wait_for
+from test_ui_train import launch
 
 from alignui.errors import AlignUIError
 from alignui.train import jobs, procs
@@ -14,9 +15,8 @@ from alignui.train import jobs, procs
 
 @pytest.mark.timeout(200)
 def test_the_train_tab_shows_a_killed_supervisor_at_its_next_poll(client, tmp_path, tiny_model):
-    message, job_id, _ = client.predict("dpo", str(tiny_model), str(data_file(tmp_path, "dpo")),
-                                        "\n".join(tiny_settings("dpo") + ["max_steps=400"]), False, 16, [], 1,
-                                        0.0, api_name="/launch")
+    message, job_id, _ = launch(client, tiny_model, data_file(tmp_path, "dpo"),
+                                "\n".join(tiny_settings("dpo") + ["max_steps=400"]))
     job = wait_for(lambda: (shown := client.predict(job_id, api_name="/job_status")[0])["status"] == "running"
                    and shown, what="the job to run")
     os.kill(job["pid"], signal.SIGKILL)

@@ -9,8 +9,8 @@ from alignui import paths, settings
 from alignui.data import catalog
 from alignui.demo import ASSETS
 from alignui.errors import NotAllowed, SpecError
+from alignui.recipe.spec import TrainSpec
 from alignui.train import jobs
-from alignui.train.spec import TrainSpec
 
 
 def refusal(text: str, kind: str) -> str:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from alignui.data.report import inspect_file
 from alignui.errors import DataError, SpecError
-from alignui.train.fields import parse_assignments
-from alignui.train.spec import TrainSpec
+from alignui.recipe.assignments import parse_assignments
+from alignui.recipe.spec import TrainSpec
 
 QUICK = settings(max_examples=60, deadline=None, database=None,
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -7,10 +7,10 @@ from conftest import run_cli
 from hostile import alias_bomb_recipe
 
 from alignui import settings
-from alignui.advisor import form
 from alignui.errors import SpecError
-from alignui.train.fields import parse_assignments, parse_value
-from alignui.train.spec import TrainSpec, unknown_fields
+from alignui.recipe.assignments import format_value, parse_assignments, parse_value
+from alignui.recipe.spec import TrainSpec
+from alignui.recipe.validate import unknown_fields
 from alignui.untrusted import cap, listing, load_yaml
 
 
@@ -50,11 +50,6 @@ def test_values_yaml_cannot_build_are_a_spec_error():
         load_yaml("a: [1, 2")
 
 
-def test_the_other_fields_box_refuses_aliases():
-    with pytest.raises(SpecError, match="other TRL fields uses YAML anchors"):
-        form.spec_from_values("dpo", "m", "d", {"extra": alias_bomb_recipe().split("args:\n", 1)[1]})
-
-
 def test_recipe_check_refuses_the_alias_bomb_in_under_a_second(tmp_path):
     recipe = tmp_path / "laughs.yaml"
     recipe.write_text(alias_bomb_recipe())
@@ -81,12 +76,12 @@ def test_non_finite_and_overflowing_values_are_refused_by_field_name(text, probl
 def test_finite_values_still_parse():
     assert parse_value("1e300") == 1e300 and parse_value(str(2**63 - 1)) == 2**63 - 1
     assert parse_value("naming") == "naming"
+    assert parse_value(format_value("nan")) == "nan"  # the text "nan" is written so it reads back as text
 
 
 def test_an_error_naming_thousands_of_unknown_fields_stays_short():
     problems = unknown_fields("dpo", {f"field_{i}": 1 for i in range(20_000)})
-    assert len(problems) == 11 and problems[-1] == "and 19,990 more fields unknown to DPOConfig"
-    assert sum(map(len, problems)) < 2000
+    assert len(problems) == 1 and "and 19995 more" in problems[0] and len(problems[0]) < 1000
     with pytest.raises(SpecError) as refused:
         TrainSpec.from_dict({"algorithm": "dpo", "model": "m", "dataset": "d", **{f"k{i}": 1 for i in range(20_000)}})
     assert "and 19,990 more" in str(refused.value) and len(str(refused.value)) < 1000

@@ -34,6 +34,12 @@ class Converted:
     validation_rows: int = 0
 
 
+def read_jsonl(path) -> list[dict]:
+    """The rows of a JSON Lines file the project wrote (blank lines skipped)."""
+    with open(path, encoding="utf-8") as source:
+        return [json.loads(line) for line in source if line.strip()]
+
+
 #: Suffix of a file still being written; a name of its own per writer, so two never share one.
 PARTIAL = ".partial"
 

@@ -1,4 +1,4 @@
-"""TrainSpec: the one object that describes a training run.
+"""TrainSpec: the one object that describes a training run (a plain dataclass; `validate` checks it).
 
 The UI builds it, the CLI builds it, the advisor fills it, the launcher writes it as YAML into the
 run folder, and the entry process reads it back. Hyperparameters live in `args` under the field
@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from alignui import algorithms, settings, untrusted
+from alignui import algorithms, untrusted
+from alignui.data.split import DEFAULT_FRACTION as EVAL_FRACTION
 from alignui.errors import SpecError
 
 
@@ -31,14 +32,6 @@ class LoraSpec:
     """Which layers get adapters: "all-linear", or module names such as ["q_proj", "v_proj"]."""
     quantize_4bit: bool = False
     """QLoRA: load the base model in 4-bit NF4 (needs CUDA and bitsandbytes)."""
-
-    def problems(self) -> list[str]:
-        """The rank out of range (1 to settings.MAX_LORA_RANK), as a problem; alpha and dropout are
-        checked with the other ranges."""
-        r = self.r
-        if isinstance(r, bool) or not isinstance(r, int) or not 1 <= r <= settings.MAX_LORA_RANK:
-            return [f"lora.r is {str(r)[:40]}: use a whole number from 1 to {settings.MAX_LORA_RANK}"]
-        return []
 
 
 @dataclass
@@ -80,8 +73,9 @@ class TrainSpec:
     """LoRA/QLoRA settings; None trains every weight."""
     hardware: HardwareSpec = field(default_factory=HardwareSpec)
     """GPUs, processes and distribution strategy."""
-    eval_fraction: float = 0.05
-    """Share of the data held out for evaluation (seeded split); 0 disables evaluation."""
+    eval_fraction: float = EVAL_FRACTION
+    """Share of the data held out for evaluation: a seeded split that keeps each prompt on one side
+    (the `seed` arg, else 42); 0 disables evaluation."""
     reward_model: str = ""
     """GRPO only: a sequence-classification model folder used as an extra reward."""
 
@@ -93,41 +87,6 @@ class TrainSpec:
     def trl_args(self) -> dict[str, Any]:
         """The TRL config fields this run sets: the user's, then what the algorithm fixes."""
         return {**self.args, **self.algo.fixed}
-
-    # ----- checks -----
-    def problems(self) -> list[str]:
-        """Every problem with this spec, each saying how to fix it (empty when valid)."""
-        found = []
-        if self.algorithm not in algorithms.ALGORITHMS:
-            return [f"unknown algorithm {self.algorithm!r}; choose one of {', '.join(algorithms.ALGORITHMS)}"]
-        if not self.model:
-            found.append("model is empty: give a local model folder or a hub id")
-        if not self.dataset:
-            found.append("dataset is empty: give a data file or a saved dataset's name")
-        found += unknown_fields(self.algorithm, self.args)
-        for name, value in self.algo.fixed.items():
-            if name in self.args and self.args[name] != value:
-                found.append(f"{name} is fixed to {value!r} for {self.algorithm}")
-        if not 0 <= self.eval_fraction < 0.5:
-            found.append(f"eval_fraction {self.eval_fraction} must be at least 0 and below 0.5")
-        if self.hardware.processes < 1:
-            found.append("hardware.processes must be at least 1")
-        if self.hardware.distributed not in DISTRIBUTED:
-            found.append(f"hardware.distributed must be one of {', '.join(DISTRIBUTED)}")
-        if self.lora:
-            found += self.lora.problems()
-        # Imported here: the advisor's modules import this one.
-        from alignui.advisor import model_info, ranges
-
-        found += ranges.check_spec(self, model_size_b=model_info.local_size_b(self.model)).errors
-        return found
-
-    def validate(self) -> "TrainSpec":
-        """Raise one SpecError listing every problem; return self when valid."""
-        found = self.problems()
-        if found:
-            raise SpecError("invalid training spec:\n- " + "\n- ".join(found))
-        return self
 
     # ----- YAML -----
     def to_dict(self) -> dict:
@@ -173,21 +132,6 @@ def _refuse_unknown(data: dict, cls, where: str) -> None:
     unknown = sorted(set(data) - known, key=str)
     if unknown:
         raise SpecError(f"unknown {where} key(s): {untrusted.listing(unknown)}; known: {', '.join(sorted(known))}")
-
-
-#: Unknown fields named one by one in an error; the rest are counted.
-UNKNOWN_SHOWN = 10
-
-
-def unknown_fields(algorithm: str, args: dict) -> list[str]:
-    """A problem for each name in `args` that is not a field of the algorithm's TRL config."""
-    known = config_fields(algorithm)
-    config = algorithms.get(algorithm).config.split(":")[1]
-    unknown = [name for name in args if name not in known]
-    shown = UNKNOWN_SHOWN  # a recipe may name thousands: the message says how many more
-    found = [f"{untrusted.cap(repr(name), 80)} is not a field of {config}; use the TRL config field names"
-             for name in unknown[:shown]]
-    return found + ([f"and {len(unknown) - shown:,} more fields unknown to {config}"] if len(unknown) > shown else [])
 
 
 def config_fields(algorithm: str) -> dict[str, dataclasses.Field]:
