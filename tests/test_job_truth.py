@@ -15,8 +15,8 @@ from alignui.train import jobs, procs
 
 @pytest.mark.timeout(200)
 def test_the_train_tab_shows_a_killed_supervisor_at_its_next_poll(client, tmp_path, tiny_model):
-    message, job_id, _ = launch(client, tiny_model, data_file(tmp_path, "dpo"),
-                                "\n".join(tiny_settings("dpo") + ["max_steps=400"]))
+    launch(client, tiny_model, data_file(tmp_path, "dpo"), "\n".join(tiny_settings("dpo") + ["max_steps=400"]))
+    job_id = max(row[0] for row in client.predict(api_name="/jobs")["data"])
     job = wait_for(lambda: (shown := client.predict(job_id, api_name="/job_status")[0])["status"] == "running"
                    and shown, what="the job to run")
     os.kill(job["pid"], signal.SIGKILL)
