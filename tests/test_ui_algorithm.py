@@ -157,7 +157,7 @@ def test_dataset_type_and_balance_come_from_the_catalog(client, app_server, monk
     assert client.predict("ui-algorithm-thumbs", api_name="/dataset_facts") == ("unpaired_preference", "9:1")
     choices = client.predict(api_name="/on_load")[0]["choices"]
     assert ["ui-algorithm-thumbs", "ui-algorithm-thumbs"] in choices
-    with pytest.raises(AppError, match="neither a saved dataset"):
+    with pytest.raises(AppError, match="is not a saved dataset, nor a data file under the folders"):
         client.predict("no-such-data", api_name="/dataset_facts")
 
 

@@ -12,6 +12,7 @@ from alignui.advisor import catalog, checklist, memory, plots
 from alignui.advisor.advice import Advice
 from alignui.advisor.checklist import GOALS, Situation
 from alignui.algorithms import ALGORITHMS, DATASET_TYPES
+from alignui.paths import allowed_path
 from alignui.recipe import form, recipe_file, trl_export
 from alignui.recipe.validate import review
 from alignui.ui import run_form
@@ -147,7 +148,7 @@ def export_recipe(algorithm, model, dataset, *values):
 def dataset_facts(name):
     if not name:
         return gr.update(), ""
-    facts = catalog.dataset_facts(name)
+    facts = catalog.dataset_facts(allowed_path(name, "data"))
     labels = f"{facts.label_counts[0]}:{facts.label_counts[1]}" if facts.label_counts else ""
     return facts.type, labels
 
@@ -156,7 +157,7 @@ def dataset_facts(name):
 def read_model(name):
     from alignui.model_info import inspect_model
 
-    info = inspect_model(name)
+    info = inspect_model(allowed_path(name, "model"))
     kind = "looks instruction-tuned" if info.looks_instruct else "looks like a base model"
     facts = (f"{info.params:,} parameters ({info.params_b:.3g}B), hidden {info.shape.hidden}, "
              f"{info.shape.layers} layers; {kind}: {info.evidence}.")

@@ -107,7 +107,9 @@ def model_picker(label: str) -> gr.Dropdown:
 def ask(conversation, prompt, reference, aligned, blind, temperature, top_p, seed, max_new_tokens,
         request: gr.Request):
     from alignui.arena import conversation as arena
+    from alignui.paths import allowed_path
 
+    reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
     if conversation is None or conversation.blind != bool(blind) or \
             not conversation.same_models(reference, aligned):
         conversation = arena.start(reference, aligned, bool(blind))
@@ -190,8 +192,10 @@ def continue_training(exported, aligned):
 
     if not exported:
         raise gr.Error("Export your feedback to the catalog first.")
+    from alignui.paths import allowed_path
+
     type, name = exported
-    spec = export.continue_training(aligned, name, type)
+    spec = export.continue_training(allowed_path(aligned, "model"), name, type)
     recipe = spec.to_yaml()
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)
