@@ -94,7 +94,7 @@ def render(tab: gr.Tab) -> None:
                         outputs=[export_message, exported_file, exported], api_name="export_feedback")
     continue_button.click(continue_training, inputs=[exported, aligned],
                           outputs=[recipe, command, recipe_file, launch_button], api_name="continue_training")
-    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_recipe")
+    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_feedback_recipe")
     refresh.click(list_models, outputs=[reference, aligned], api_name="list_models")
     # On page load, on opening the tab or a picker: jobs that finished meanwhile appear. Without
     # inputs, so a typed model stays as it is.
@@ -116,7 +116,9 @@ def model_picker(label: str) -> gr.Dropdown:
 def ask(conversation, prompt, reference, aligned, blind, one_question, temperature, top_p, seed, max_new_tokens,
         request: gr.Request):
     from alignui.arena import conversation as arena
+    from alignui.paths import allowed_path
 
+    reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
     if conversation is None or one_question or conversation.blind != bool(blind) or \
             not conversation.same_models(reference, aligned):
         conversation = arena.start(reference, aligned, bool(blind))
@@ -202,8 +204,10 @@ def continue_training(exported, aligned):
 
     if not exported:
         raise gr.Error("Export your feedback to the catalog first.")
+    from alignui.paths import allowed_path
+
     type, name = exported
-    spec = export.continue_training(aligned, name, type)
+    spec = export.continue_training(allowed_path(aligned, "model"), name, type)
     recipe = spec.to_yaml()
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)

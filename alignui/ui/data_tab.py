@@ -11,7 +11,10 @@ import gradio as gr
 import pandas as pd
 
 from alignui.algorithms import DATASET_TYPES
+from alignui.data.convert import ConversionOptions
 from alignui.ui.errors import user_errors
+
+DEFAULTS = ConversionOptions()
 
 #: Rows of the errors table; the full list is in the report JSON.
 SHOWN_ERRORS = 1000
@@ -48,9 +51,9 @@ def render(tab: gr.Tab) -> None:
     with gr.Row():
         target = gr.Dropdown(choices=list(DATASET_TYPES), value=None, label="Convert to",
                              info="Leave empty to keep the type.")
-        chosen_min = gr.Number(value=4, label="Chosen rating at least (ratings → preference)")
-        rejected_max = gr.Number(value=2, label="Rejected rating at most (ratings → preference)")
-        threshold = gr.Number(value=4, label="Desirable from rating (ratings → unpaired)")
+        chosen_min = gr.Number(value=DEFAULTS.chosen_min, label="Chosen rating at least (ratings → preference)")
+        rejected_max = gr.Number(value=DEFAULTS.rejected_max, label="Rejected rating at most (ratings → preference)")
+        threshold = gr.Number(value=DEFAULTS.threshold, label="Desirable from rating (ratings → unpaired)")
         validation = gr.Slider(0, 0.5, value=0, step=0.01, label="Validation split (download only)")
     with gr.Row():
         convert_button = gr.Button("Convert and download")
@@ -91,8 +94,9 @@ def _need_file(path) -> str:
 @user_errors
 def inspect(path, tokenizer):
     from alignui.data.report import inspect_file
+    from alignui.paths import allowed_path
 
-    found = inspect_file(_need_file(path), tokenizer=(tokenizer or "").strip() or None)
+    found = inspect_file(_need_file(path), tokenizer=allowed_path(tokenizer, "tokenizer") or None)
     table = pd.DataFrame(found.errors[:SHOWN_ERRORS], columns=["row", "message"])
     return (
         summary_markdown(found),

@@ -158,6 +158,7 @@ def job_status(job_id):
     if job_id is None:
         return ({}, "", "", *[gr.LinePlot(value=None)] * metrics.SLOTS, "", "", gr.Button(visible=False),
                 gr.Timer(active=False), list_jobs())
+    jobs.reconcile_job(int(job_id))  # a supervisor that died shows as such at this very poll
     job = jobs.show(int(job_id))
     records = job.pop("metrics")
     active = job["status"] in jobs.ACTIVE
