@@ -83,6 +83,8 @@ def main() -> None:
     parser.add_argument("--heldout", type=int, default=100, help="held-out problems scored (of 500)")
     parser.add_argument("--sft-steps", type=int, default=40)
     parser.add_argument("--dpo-steps", type=int, default=30)
+    parser.add_argument("--dpo-batch", type=int, default=COMMON["per_device_train_batch_size"],
+                        help="batch of both DPO jobs (the memory comparison)")
     parser.add_argument("--throughput-steps", type=int, default=14, help="steps per side (the first 10 warm up)")
     parser.add_argument("--threads", type=int, default=None, help="OMP_NUM_THREADS for every job (default: the launcher's)")
     args = parser.parse_args()
@@ -105,10 +107,11 @@ def main() -> None:
     model = args.model or str(model_packages.get("smollm2-135m-instruct"))
     items = run.read_prompts(DEMO / "heldout.jsonl")[:args.heldout]
     result = {"model": model, "heldout": len(items), "threads": os.environ.get("OMP_NUM_THREADS", "launcher default"),
-              "settings": {"sft_steps": args.sft_steps, "dpo_steps": args.dpo_steps, **COMMON}}
+              "settings": {"sft_steps": args.sft_steps, "dpo_steps": args.dpo_steps, "dpo_batch": args.dpo_batch,
+                           **COMMON}}
 
     sft = run_job(TrainSpec("sft", model, str(DEMO / "sft.jsonl"), eval_fraction=0,
-                            args={**COMMON, "max_steps": args.sft_steps, "learning_rate": 5e-5}))
+                            args={**COMMON, "max_steps": args.sft_steps, "learning_rate": 1e-4}))
     result["before"], result["after_sft"] = accuracy(model, sft["job"], items)
     save(result)
     print(f"SFT {sft}: accuracy {result['before']:.3f} -> {result['after_sft']:.3f}", flush=True)
@@ -116,14 +119,14 @@ def main() -> None:
     from alignui.arena.models import resolve
 
     sft_model = resolve(sft["job"]).path
-    dpo = {**COMMON, "beta": 0.1, "max_steps": args.dpo_steps}
+    dpo = {**COMMON, "per_device_train_batch_size": args.dpo_batch, "beta": 0.1, "max_steps": args.dpo_steps}
     lora = run_job(TrainSpec("dpo", sft_model, str(DEMO / "preference.jsonl"), eval_fraction=0,
-                             args={**dpo, "learning_rate": 5e-5}, lora=LoraSpec(r=16, alpha=32)))
+                             args={**dpo, "learning_rate": 2e-4}, lora=LoraSpec(r=16, alpha=32)))
     _, result["after_dpo_lora"] = accuracy(sft["job"], lora["job"], items)
     save(result)
     print(f"DPO LoRA {lora}: accuracy {result['after_dpo_lora']:.3f}", flush=True)
     full = run_job(TrainSpec("dpo", sft_model, str(DEMO / "preference.jsonl"), eval_fraction=0,
-                             args={**dpo, "learning_rate": 5e-6}))
+                             args={**dpo, "learning_rate": 1e-5}))
     _, result["after_dpo_full"] = accuracy(sft["job"], full["job"], items)
     print(f"DPO full {full}: accuracy {result['after_dpo_full']:.3f}", flush=True)
     result.update(sft=sft, dpo_lora=lora, dpo_full=full,
@@ -152,7 +155,8 @@ def table(r: dict) -> str:
     t = r["throughput"]
     return "\n".join([
         f"SmolLM2-135M-Instruct, {r['heldout']} held-out problems, threads {r['threads']}, "
-        f"batch {r['settings']['per_device_train_batch_size']}, max_length {r['settings']['max_length']}",
+        f"batch {r['settings']['per_device_train_batch_size']} (SFT) and {r['settings']['dpo_batch']} (DPO), "
+        f"max_length {r['settings']['max_length']}",
         "", "| stage | held-out accuracy | job wall time (s) | peak RSS (MB) |", "| --- | --- | --- | --- |",
         f"| SmolLM2-135M-Instruct as converted | {r['before']:.3f} | | |",
         f"| + SFT, {r['sft']['steps']} steps | {r['after_sft']:.3f} | {r['sft']['wall_s']:.0f} | {r['sft']['peak_rss_mb']:.0f} |",
