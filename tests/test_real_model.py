@@ -200,3 +200,15 @@ def test_eval_with_the_verifier_and_the_real_model_as_reference(dpo_job, real_mo
     assert report["n"] == 4 and report["wins"] + report["ties"] + report["losses"] == 4
     assert 0 <= report["reference_accuracy"] <= 1 and 0 <= report["aligned_accuracy"] <= 1
     assert run.get(report["id"])["n"] == 4  # kept in the history
+
+
+def test_models_import_refuses_a_missing_or_unreadable_file_in_one_line(tmp_path, alignui_home):
+    missing = run_cli("models", "import", tmp_path / "none.gguf", home=alignui_home)
+    assert missing.returncode == 1 and missing.stderr.strip().splitlines() == [
+        f"error: GGUF file {tmp_path / 'none.gguf'} does not exist"]
+    (tmp_path / "notes.gguf").write_text("not a model")
+    unreadable = run_cli("models", "import", tmp_path / "notes.gguf", "--name", "notes", home=alignui_home)
+    assert unreadable.returncode == 1
+    lines = unreadable.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {tmp_path / 'notes.gguf'} is not a readable GGUF file")
+    assert not (alignui_home / "models" / "notes").exists()
