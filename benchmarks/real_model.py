@@ -101,7 +101,7 @@ def main() -> None:
 
     from alignui import model_packages
     from alignui.evaluate import run
-    from alignui.train.spec import LoraSpec, TrainSpec
+    from alignui.recipe.spec import LoraSpec, TrainSpec
 
     started = time.time()
     model = args.model or str(model_packages.get("smollm2-135m-instruct"))

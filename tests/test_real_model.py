@@ -19,8 +19,8 @@ from conftest import ROOT, free_port, run_cli
 from test_train_data import write_rows
 
 from alignui import models
+from alignui.recipe.spec import LoraSpec, TrainSpec
 from alignui.train import jobs
-from alignui.train.spec import LoraSpec, TrainSpec
 
 NAME = "smollm2-135m-instruct"
 QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
@@ -138,9 +138,9 @@ def test_sft_learns_only_the_assistant_tokens_and_the_saved_model_answers_the_sa
 
     run = RunFolder(tmp_path / "run")
     run.root.mkdir()
-    write_rows(run.data, [{"prompt": [turn("user", q)], "completion": [turn("assistant", right)]}
+    write_rows(run.train_data, [{"prompt": [turn("user", q)], "completion": [turn("assistant", right)]}
                           for q, right, _ in sums()])
-    spec = TrainSpec("sft", str(real_model), str(run.data), args=SHORT, eval_fraction=0)
+    spec = TrainSpec("sft", str(real_model), str(run.train_data), args=SHORT, eval_fraction=0)
     trainer = build.trainer(spec, run, [])
     tokenizer = trainer.processing_class
 
