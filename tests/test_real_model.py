@@ -89,6 +89,8 @@ def test_models_get_gives_a_checked_folder_that_a_second_call_reuses_and_the_pic
 
     again = run_cli("models", "get", NAME, "--json", home=cache_home(), check=True, timeout=60)
     assert json.loads(again.stdout)["path"] == str(real_model)
+    listed = run_cli("models", "list", "--json", home=cache_home(), check=True)
+    assert str(real_model) in json.loads(listed.stdout)["models"]
 
     monkeypatch.setenv("ALIGNUI_HOME", str(cache_home()))
     assert (f"local: {NAME}", str(real_model)) in models.choices()
