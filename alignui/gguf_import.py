@@ -106,9 +106,6 @@ def convert(gguf_file: Path, out: Path, dtype: str, question: str = CHECK_QUESTI
     """Write the safetensors folder into `out`; return the GGUF model's own greedy answer to the check."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
-    from transformers.utils import logging
-
-    logging.disable_progress_bar()  # the dequantising bar would bury the progress lines
     folder, file = str(gguf_file.parent), gguf_file.name
     _note(progress, 0.1, f"reading {file}")
     try:

@@ -1,5 +1,7 @@
 """`python -m alignui models ...`: fetch a real pretrained model, or import a GGUF file, into the data home."""
 
+import os
+
 from alignui.commands.demo import quiet_progress_bars, report
 from alignui.commands.output import print_json
 
@@ -31,17 +33,23 @@ def register(subparsers) -> None:
     show.set_defaults(func=run_list)
 
 
+def quiet() -> None:
+    """transformers' GGUF reader draws a plain tqdm bar, which would bury our progress lines."""
+    quiet_progress_bars()
+    os.environ.setdefault("TQDM_DISABLE", "1")
+
+
 def run_get(args) -> int:
     from alignui import model_packages
 
-    quiet_progress_bars()
+    quiet()
     return done(model_packages.get(args.name, dtype=args.dtype, progress=report), args)
 
 
 def run_import(args) -> int:
     from alignui import gguf_import
 
-    quiet_progress_bars()
+    quiet()
     return done(gguf_import.import_gguf(args.file, args.name, dtype=args.dtype, progress=report), args)
 
 
