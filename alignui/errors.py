@@ -19,3 +19,7 @@ class SpecError(AlignUIError):
 
 class NotFound(AlignUIError):
     """A dataset, job or model that does not exist."""
+
+
+class Forbidden(AlignUIError):
+    """An action the acting user's role or ownership does not allow."""

@@ -24,11 +24,11 @@ ALGORITHM = {"unpaired_preference": "kto", "preference": "dpo"}
 CONTINUE_ARGS = {"kto": {"per_device_train_batch_size": 2}, "dpo": {}}
 
 
-def rows(type: str) -> list[dict]:
-    """The TRL-ready rows of one dataset type made from every feedback record."""
+def rows(type: str, rater: str | None = None) -> list[dict]:
+    """The TRL-ready rows of one dataset type made from every feedback record (of one rater)."""
     if type not in KIND:
         raise DataError(f"feedback exports as {' or '.join(KIND)}, not {type!r}")
-    records = feedback.list_feedback(KIND[type])
+    records = feedback.list_feedback(KIND[type], rater)
     return thumb_rows(records) if type == "unpaired_preference" else vote_rows(records)
 
 
@@ -53,11 +53,11 @@ def vote_rows(records: list[dict]) -> list[dict]:
     ]
 
 
-def write(type: str, out) -> int:
-    """Write the rows of `type` as JSONL to `out`; how many rows."""
+def write(type: str, out, rater: str | None = None) -> int:
+    """Write the rows of `type` (from one rater's feedback, if given) as JSONL to `out`; how many rows."""
     from alignui.data.export import write_jsonl
 
-    found = _nonempty(type)
+    found = _nonempty(type, rater)
     write_jsonl(found, Path(out))
     return len(found)
 
@@ -93,10 +93,12 @@ def train_command(spec) -> str:
     return shlex.join(parts)
 
 
-def _nonempty(type: str) -> list[dict]:
-    found = rows(type)
+def _nonempty(type: str, rater: str | None = None) -> list[dict]:
+    found = rows(type, rater)
     if not found:
         what = "thumbs up or down" if type == "unpaired_preference" else "votes for A or B"
+        if rater is not None:
+            raise DataError(f"{rater!r} has given no {what} yet")
         raise DataError(f"no feedback to export yet: give some {what} in the Compare tab first")
     return found
 

@@ -19,6 +19,7 @@ import json
 from alignui import store
 from alignui.arena.conversation import SIDES, Conversation
 from alignui.errors import DataError
+from alignui.people import acting
 
 VOTES = ("a", "b", "tie", "both_bad")
 THUMBS = ("up", "down", "withdrawn")
@@ -58,10 +59,12 @@ def thumb_value(liked) -> str:
     return "withdrawn"
 
 
-def list_feedback(kind: str | None = None) -> list[dict]:
-    """Every record (of one kind: "vote" or "thumb"), oldest first, JSON fields decoded."""
-    table = store.connect()["feedback"]
-    rows = table.rows_where("kind = ?", [kind], order_by="id") if kind else table.rows_where(order_by="id")
+def list_feedback(kind: str | None = None, rater: str | None = None) -> list[dict]:
+    """Every record (of one kind: "vote" or "thumb"; by one rater), oldest first, JSON fields decoded."""
+    where = {"kind = ?": kind, "user = ?": rater}
+    clauses = [clause for clause, value in where.items() if value is not None]
+    rows = store.connect()["feedback"].rows_where(" and ".join(clauses) or None,
+                                                  [v for v in where.values() if v is not None], order_by="id")
     return [{**row, "conversation": json.loads(row["conversation"] or "[]"),
              "sampling": json.loads(row["sampling"] or "{}")} for row in rows]
 
@@ -86,7 +89,7 @@ def _record(conversation: Conversation, index: int, side: str, kind: str, value:
         "exchange": exchange.id,
         "sampling": json.dumps(exchange.sampling),
         "comment": (comment or "").strip() or None,
-        "user": user or "",
+        "user": user or acting.owner_name(),
         "blind": int(not conversation.revealed()),
         "created_at": store.now(),
     }

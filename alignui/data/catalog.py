@@ -20,6 +20,7 @@ from alignui.data.export import write_jsonl
 from alignui.data.report import load_file
 from alignui.data.validate import Validator
 from alignui.errors import DataError, NotFound
+from alignui.people import acting
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DATA_FILE = "data.jsonl"
@@ -42,6 +43,8 @@ class CatalogEntry:
     stats: dict
     """alignui.data.stats figures, plus "warnings" and the conversion "notes"."""
     created_at: str
+    owner: str = ""
+    """Who saved it (the login name; empty when saved without a login)."""
 
 
 def check_name(name: str) -> str:
@@ -76,9 +79,14 @@ def save(path, name: str, to: str | None = None, options: ConversionOptions | No
 
 def save_rows(rows: list[dict], name: str, source: str = "", overwrite: bool = False,
               notes: list[str] | None = None) -> CatalogEntry:
-    """Save TRL-ready rows under `name`. Every row is checked; the type and style are detected."""
+    """Save TRL-ready rows under `name`. Every row is checked; the type and style are detected.
+
+    The acting user becomes the owner; overwriting someone else's dataset is refused."""
     name = check_name(name)
     _refuse_existing(name, overwrite)
+    previous = next(store.connect()["datasets"].rows_where("name = ?", [name], select="owner"), None)
+    if previous:
+        acting.require_owner(previous["owner"], f"overwriting dataset {name!r}")
     if not rows:
         raise DataError(f"dataset {name!r} would have no rows.")
     detection = detect(rows[:SAMPLE_SIZE], rows[0].keys())
@@ -94,7 +102,7 @@ def save_rows(rows: list[dict], name: str, source: str = "", overwrite: bool = F
     folder = settings.datasets_dir() / name
     path = write_jsonl(checked, folder / DATA_FILE)
     entry = CatalogEntry(name, detection.type, detection.style, len(checked), str(path), source, found,
-                         store.now())
+                         store.now(), acting.owner_name())
     record = {**entry.__dict__, "stats": json.dumps(found, ensure_ascii=False)}
     store.connect()["datasets"].upsert(record, pk="name")
     return entry
@@ -143,8 +151,8 @@ def resolve(name_or_path: str, into=None) -> Path:
 
 
 def delete(name: str) -> None:
-    """Remove a saved dataset: its catalog row and its folder."""
-    get(name)
+    """Remove a saved dataset: its catalog row and its folder (its owner or an admin only)."""
+    acting.require_owner(get(name).owner, f"deleting dataset {name!r}")
     store.connect()["datasets"].delete(name)
     shutil.rmtree(settings.datasets_dir() / name, ignore_errors=True)
 
@@ -165,4 +173,4 @@ def _cache_path(path: Path) -> Path:
 
 
 def _entry(row: dict) -> CatalogEntry:
-    return CatalogEntry(**{**row, "stats": json.loads(row["stats"] or "{}")})
+    return CatalogEntry(**{**row, "stats": json.loads(row["stats"] or "{}"), "owner": row.get("owner") or ""})

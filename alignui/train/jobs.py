@@ -22,12 +22,15 @@ from pathlib import Path
 from sqlite_utils.db import NotFoundError
 
 from alignui import settings, store
-from alignui.errors import AlignUIError, DataError, NotFound, SpecError
+from alignui.errors import AlignUIError, DataError, Forbidden, NotFound, SpecError
+from alignui.people import acting
 from alignui.train import hardware, job_queue, metrics, procs
 from alignui.train.run_folder import RunFolder
 from alignui.train.spec import TrainSpec
 
 ACTIVE = ("queued", "running")
+#: Roles that may start and steer jobs (raters may not).
+TRAINERS = ("trainer", "admin")
 ENDED = ("succeeded", "failed", "cancelled", "interrupted")
 #: Seconds a cancelled job's processes get to exit on SIGTERM before SIGKILL.
 CANCEL_GRACE = 10.0
@@ -38,20 +41,25 @@ INTERRUPTED = ("the job's processes ended without reporting (killed, or the mach
 
 
 # ----- submitting -----
-def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
+def submit(spec: TrainSpec, parent_id: int | None = None, actor=None) -> dict:
     """Queue a training run and start its supervisor; returns the job (see `show`).
 
     The dataset (a catalog name or a data file) is made TRL-ready and copied into the run folder,
-    so later edits to the catalog or the file never change what this job trains on.
+    so later edits to the catalog or the file never change what this job trains on. The job's
+    owner is the acting user (see alignui.people.acting), who may hold at most
+    `PeopleLimits.max_jobs_per_user` queued or running jobs.
     """
+    actor = actor or acting.current()
+    acting.require_role(TRAINERS, "starting a training job", actor)
     spec = dataclasses.replace(spec, model=resolve_model(spec.model)).validate()
     if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
         hardware.check(spec.hardware.gpus, spec.hardware.processes)
     db = store.connect()
-    job_id = db["jobs"].insert({
+    job_id = _insert_within_limit(db, actor, {
         "status": "queued", "algorithm": spec.algorithm, "model": spec.model, "dataset": spec.dataset,
         "gpus": spec.hardware.gpus, "parent_id": parent_id, "created_at": store.now(),
-    }).last_pk
+        "owner": acting.owner_name(actor),
+    })
     run = RunFolder(settings.runs_dir() / str(job_id))
     try:
         run.root.mkdir(parents=True)
@@ -65,6 +73,34 @@ def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
     db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
     _start_supervisor(db, job_id, run, {})
     return show(job_id)
+
+
+def _insert_within_limit(db, actor, row: dict) -> int:
+    """Insert the job row unless its owner already holds the most active jobs allowed.
+
+    Count and insert happen under one write lock, so two submits at once cannot both slip in.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        check_job_limit(db, actor)
+        job_id = db["jobs"].insert(row).last_pk
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+    return job_id
+
+
+def check_job_limit(db, actor) -> None:
+    """Refuse a named user who already holds `max_jobs_per_user` queued or running jobs."""
+    if actor is None:
+        return
+    limit = settings.PeopleLimits.from_env().max_jobs_per_user
+    held = db.execute("select count(*) from jobs where owner = ? and status in ('queued', 'running')",
+                      [actor.name]).fetchone()[0]
+    if held >= limit:
+        raise Forbidden(f"you have {held} jobs queued or running, the most one person may hold "
+                        f"(ALIGNUI_MAX_JOBS_PER_USER={limit}); wait for one to end or cancel one")
 
 
 def resolve_model(model: str) -> str:
@@ -142,6 +178,7 @@ def summary(row: dict) -> dict:
         "world_size": row["world_size"], "output_dir": row["output_dir"], "run_dir": row["run_dir"],
         "error": row["error"], "resumed_from_step": row["resumed_from_step"], "parent_id": row["parent_id"],
         "created_at": row["created_at"], "started_at": row["started_at"], "finished_at": row["finished_at"],
+        "owner": row.get("owner") or "",
         "eta_seconds": metrics.eta_seconds(row["step"], row["max_steps"], row["first_step"],
                                           row["first_step_at"], row["step_at"])
         if row["status"] == "running" else None,
@@ -186,10 +223,13 @@ def wait(job_id: int, poll: float = 0.5, timeout: float | None = None) -> dict:
 
 
 # ----- controlling -----
-def cancel(job_id: int, grace: float = CANCEL_GRACE) -> dict:
-    """Stop a queued or running job: SIGTERM to all its processes, SIGKILL after `grace` seconds."""
+def cancel(job_id: int, grace: float = CANCEL_GRACE, actor=None) -> dict:
+    """Stop a queued or running job: SIGTERM to all its processes, SIGKILL after `grace` seconds.
+
+    Only the job's owner or an admin may (see alignui.people.acting.require_owner)."""
     db = store.connect()
     row = get(job_id, db)
+    acting.require_owner(row["owner"], f"cancelling job {job_id}", actor)
     if row["status"] not in ACTIVE:
         raise AlignUIError(f"job {job_id} is not queued or running (it is {row['status']})")
     finish(db, job_id, "cancelled", None)
@@ -199,14 +239,17 @@ def cancel(job_id: int, grace: float = CANCEL_GRACE) -> dict:
     return show(job_id)
 
 
-def resume(job_id: int, overrides: dict | None = None) -> dict:
+def resume(job_id: int, overrides: dict | None = None, actor=None) -> dict:
     """Continue an ended job from its latest complete checkpoint, optionally with changed settings.
 
     Half-written checkpoints (a killed save) are deleted first. With no complete checkpoint the run
-    starts over. `overrides` are TRL config fields, as in `TrainSpec.args`.
+    starts over. `overrides` are TRL config fields, as in `TrainSpec.args`. Only the job's owner
+    or an admin may resume it.
     """
     db = store.connect()
     row = get(job_id, db)
+    acting.require_owner(row["owner"], f"resuming job {job_id}", actor)
+    check_job_limit(db, actor or acting.current())
     if row["status"] in ACTIVE:
         raise AlignUIError(f"job {job_id} is {row['status']}: it can be resumed once it has ended")
     run = RunFolder(Path(row["run_dir"]))
