@@ -25,7 +25,7 @@ VOTES = ("a", "b", "tie", "both_bad")
 THUMBS = ("up", "down", "withdrawn")
 
 
-def record_vote(conversation: Conversation, value: str, user: str = "") -> int:
+def record_vote(conversation: Conversation, value: str, user: str = "", comment: str = "") -> int:
     """Record a vote on the latest exchange and reveal the names in blind mode; the record's id."""
     if value not in VOTES:
         raise DataError(f"a vote is one of {', '.join(VOTES)}, not {value!r}")
@@ -33,7 +33,7 @@ def record_vote(conversation: Conversation, value: str, user: str = "") -> int:
         raise DataError("there is nothing to vote on yet: ask both models something first")
     index = len(conversation.exchanges) - 1
     first = value if value in SIDES else "a"
-    record = _record(conversation, index, first, "vote", value, "", user)
+    record = _record(conversation, index, first, "vote", value, comment, user)
     conversation.exchanges[index].voted = True
     return _insert(record)
 

@@ -1,8 +1,15 @@
-"""Build the Gradio Blocks app: one tab per step of the flow."""
+"""Build the Gradio Blocks app: one tab per step of the flow, a Rate page, and People for admins.
+
+Every handler goes through the role check (alignui/ui/access.py). Which tabs a person sees is
+decided on page load from their role; that is only for the eye: the check is what protects.
+"""
 
 import gradio as gr
 
-from alignui.ui import algorithm_tab, compare_tab, data_tab, evaluate_tab, train_tab
+from alignui.people.accounts import ADMIN, RATER, ROLES
+from alignui.ui import (algorithm_tab, compare_tab, data_tab, evaluate_tab, people_tab, rate_tab,
+                        train_tab)
+from alignui.ui.access import Gate, allow, protect
 
 INTRO = """# alignui
 Align a language model with your own feedback data: **Data → Algorithm → Train → Compare → Evaluate**.
@@ -19,21 +26,39 @@ FIRST_RUN = """1. **Data**: upload `assets/demo/preference.jsonl` (right vs wron
 
 From the command line the same loop is `python -m alignui demo run --json`."""
 
+#: The flow's tabs: (label, id, module), shown to trainers and admins.
+FLOW = [("Data", "data", data_tab), ("Algorithm", "algorithm", algorithm_tab), ("Train", "train", train_tab),
+        ("Compare", "compare", compare_tab), ("Evaluate", "evaluate", evaluate_tab)]
 
-def build_app() -> gr.Blocks:
+
+def build_app(gate: Gate | None = None) -> gr.Blocks:
+    """The app; `gate` says how callers are identified (default: no logins, the local operator)."""
+    gate = gate or Gate(logins=False)
     with gr.Blocks(title="alignui") as app:
-        gr.Markdown(INTRO)
-        with gr.Accordion("First run? Walk the whole loop with the offline demo", open=False):
+        intro = gr.Markdown(INTRO)
+        with gr.Accordion("First run? Walk the whole loop with the offline demo", open=False) as first_run:
             gr.Markdown(FIRST_RUN)
-        with gr.Tabs():
-            with gr.Tab("Data", id="data"):
-                data_tab.render()
-            with gr.Tab("Algorithm", id="algorithm"):
-                algorithm_tab.render()
-            with gr.Tab("Train", id="train"):
-                train_tab.render()
-            with gr.Tab("Compare", id="compare"):
-                compare_tab.render()
-            with gr.Tab("Evaluate", id="evaluate"):
-                evaluate_tab.render()
-    return app
+        with gr.Tabs() as tabs:
+            flow = []
+            for label, tab_id, module in FLOW:
+                with gr.Tab(label, id=tab_id) as tab:
+                    module.render()
+                flow.append(tab)
+            with gr.Tab("Rate", id="rate") as rate:
+                assign = rate_tab.render()
+            with gr.Tab("People", id="people") as people:
+                people_tab.render()
+
+        @allow(*ROLES)
+        def show_for_role(request: gr.Request):
+            """Show each person the pages of their role; a rater lands on Rate."""
+            role = gate.role(request)
+            staff = role is not None and role != RATER
+            return (gr.update(visible=staff), gr.update(visible=staff),
+                    *[gr.Tab(visible=staff) for _ in flow], gr.Tab(visible=role is not None),
+                    gr.Tab(visible=role == ADMIN), gr.update(visible=staff),
+                    gr.Tabs(selected="data" if staff else "rate"))
+
+        gr.on(None, show_for_role, outputs=[intro, first_run, *flow, rate, people, assign, tabs],
+              api_visibility="private")
+    return protect(app, gate)

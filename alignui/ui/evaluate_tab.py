@@ -1,6 +1,6 @@
 """The Evaluate tab: the aligned model's win rate against the reference, with its history.
 
-Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list_prompt_sets).
+Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list_prompt_sets, rater_agreement).
 """
 
 import gradio as gr
@@ -10,8 +10,9 @@ from alignui.ui.compare_tab import list_models, model_picker, user_errors
 JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifier"),
           ("Reward model: a local sequence-classification model folder", "reward-model"),
           ("Human votes from the Compare tab", "votes")]
-HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
+HISTORY_COLUMNS = ["id", "created_at", "owner", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
                    "win_rate", "ci_low", "ci_high"]
+AGREEMENT_COLUMNS = ["rater_a", "rater_b", "pairs", "agreed", "agreement"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
 
@@ -52,7 +53,13 @@ def render() -> None:
         report_id = gr.Number(label="Show evaluation", precision=0)
         show = gr.Button("Show", size="sm")
 
+    with gr.Accordion("Agreement between raters (pairs judged by more than one person)", open=False):
+        agreement_button = gr.Button("Compute", size="sm")
+        agreement_summary = gr.Markdown()
+        agreement_table = gr.Dataframe(headers=AGREEMENT_COLUMNS, interactive=False)
+
     report_outputs = [summary, chart, per_prompt]
+    agreement_button.click(rater_agreement, outputs=[agreement_summary, agreement_table], api_name="rater_agreement")
     run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
                                 max_new_tokens], outputs=[*report_outputs, history], api_name="evaluate")
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
@@ -89,6 +96,18 @@ def show_evaluation(report_id):
     if report_id is None:
         raise gr.Error("Type the id of an evaluation from the history.")
     return report_view(run.get(int(report_id)))
+
+
+def rater_agreement():
+    import pandas as pd
+
+    from alignui.people import agreement
+
+    found = agreement.report()
+    pooled = found["overall"]
+    text = (f"**{pooled['agreement']:.0%}** agreement over {pooled['pairs']} pairs judged by two raters."
+            if pooled["pairs"] else "No pair of answers has been judged by two raters yet.")
+    return text, pd.DataFrame(found["raters"], columns=AGREEMENT_COLUMNS)
 
 
 def list_prompt_sets():
