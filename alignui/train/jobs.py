@@ -51,6 +51,7 @@ def submit(spec: TrainSpec, parent_id: int | None = None, actor=None) -> dict:
     """
     actor = actor or acting.current()
     acting.require_role(TRAINERS, "starting a training job", actor)
+    check_job_limit(store.connect(), actor)  # early, before the slow checks; again under the lock below
     spec = dataclasses.replace(spec, model=resolve_model(spec.model)).validate()
     if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
         hardware.check(spec.hardware.gpus, spec.hardware.processes)
