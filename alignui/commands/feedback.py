@@ -47,7 +47,8 @@ def run_export(args) -> int:
 
     rows = export.write(args.type, args.out, args.rater)
     if args.json:
-        print_json({"type": args.type, "rows": rows, "out": str(args.out), "rater": args.rater})
+        print_json({"type": args.type, "rows": rows, "out": str(args.out),
+                    **({"rater": args.rater} if args.rater is not None else {})})
     else:
         print(f"wrote {rows} {args.type} rows to {args.out}")
     return 0

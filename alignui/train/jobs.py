@@ -36,6 +36,8 @@ ENDED = ("succeeded", "failed", "cancelled", "interrupted")
 CANCEL_GRACE = 10.0
 #: A row whose supervisor never recorded its pid is left alone this long (it may be starting).
 START_GRACE = 60.0
+#: Bytes read from a log's end to find its last lines (widened when lines are long).
+LOG_TAIL_BYTES = 16_384
 INTERRUPTED = ("the job's processes ended without reporting (killed, or the machine restarted); "
                "resume it to continue from its last checkpoint")
 
@@ -204,11 +206,23 @@ def run_folder(job_id: int) -> RunFolder:
 
 
 def log_tail(job_id: int, lines: int = 40) -> str:
+    """The log's last `lines` lines, read from its end (a long run's log can be large)."""
     try:
-        text = run_folder(job_id).log.read_text(errors="replace")
+        with run_folder(job_id).log.open("rb") as log:
+            size = log.seek(0, os.SEEK_END)
+            window = LOG_TAIL_BYTES
+            while True:  # widen the window until it holds enough lines, or the whole log
+                log.seek(max(0, size - window))
+                chunk = log.read()
+                if chunk.count(b"\n") > lines or window >= size:
+                    break
+                window *= 4
     except FileNotFoundError:
         return ""
-    return "\n".join(text.splitlines()[-lines:])
+    found = chunk.decode(errors="replace").splitlines()
+    if window < size:
+        found = found[1:]  # the window's first line may be cut
+    return "\n".join(found[-lines:])
 
 
 def wait(job_id: int, poll: float = 0.5, timeout: float | None = None) -> dict:
