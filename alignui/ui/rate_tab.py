@@ -27,7 +27,7 @@ def render() -> None:
     conversation = gr.State(None)
     position = gr.State(0)  # the next prompt of the set to ask
     with gr.Row():
-        prompt_set = gr.Dropdown(choices=[], value=None, label="Prompt set", scale=3)
+        prompt_set = gr.Dropdown(choices=[], value=None, label="Prompt set", scale=3, allow_custom_value=True)
         next_button = gr.Button("Next prompt from the set", variant="primary", scale=1)
     with gr.Row():
         chats = {side: gr.Chatbot(label=f"Model {side.upper()}", elem_id=f"rate-{CHAT_IDS[side]}", height=360)
