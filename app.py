@@ -64,7 +64,8 @@ def main(argv=None) -> None:
     from alignui.ui.app import build_app
 
     reconcile()  # jobs that died while the app was down show as interrupted, live ones stay live
-    app = build_app(Gate(logins=logins, single_admin=single[0] if single else None))
+    gate = Gate(logins=logins, single_admin=single[0] if single else None)
+    app = build_app(gate)
     app.queue(default_concurrency_limit=4)
     guard = None
     if logins:
@@ -76,7 +77,7 @@ def main(argv=None) -> None:
         server_port=args.port,
         auth=guard,
         auth_message=login.MESSAGE if logins else None,
-        app_kwargs=login.app_kwargs(),
+        app_kwargs=login.app_kwargs(gate),
         share=False,
         max_file_size=settings.MAX_UPLOAD_SIZE,
         # The database, datasets and models must never be served through Gradio's file routes.

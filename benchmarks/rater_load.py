@@ -63,6 +63,13 @@ def prepare(home: Path, raters: int, viewers: int) -> int:
     return job["job_id"]
 
 
+def sign_in(url: str, name: str):
+    """A session as a browser holds one; like a browser, it waits for a slow answer (60 s)."""
+    from gradio_client import Client
+
+    return Client(url, auth=(name, PASSWORD), verbose=False, httpx_kwargs={"timeout": 60})
+
+
 def serve(home: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT,
@@ -95,11 +102,8 @@ class Tally:
             self.errors.append(f"{who}: {type(error).__name__}: {error}")
 
 
-def rater(url: str, name: str, prompt_set: str, deadline: float, tally: Tally) -> None:
-    from gradio_client import Client
-
+def rater(client, name: str, prompt_set: str, deadline: float, tally: Tally) -> None:
     try:
-        client = Client(url, auth=(name, PASSWORD), verbose=False)
         choice = 0
         while time.time() < deadline:
             start = time.perf_counter()
@@ -113,11 +117,8 @@ def rater(url: str, name: str, prompt_set: str, deadline: float, tally: Tally) -
         tally.error(name, error)
 
 
-def viewer(url: str, name: str, job_id: int, deadline: float, tally: Tally) -> None:
-    from gradio_client import Client
-
+def viewer(client, name: str, job_id: int, deadline: float, tally: Tally) -> None:
     try:
-        client = Client(url, auth=(name, PASSWORD), verbose=False)
         while time.time() < deadline:
             start = time.perf_counter()
             client.predict(job_id, api_name="/job_status")
@@ -136,25 +137,36 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=120.0, help="seconds of load (default 120)")
     parser.add_argument("--raters", type=int, default=20)
     parser.add_argument("--viewers", type=int, default=5)
+    parser.add_argument("--home", type=Path, help="reuse the data home a previous run prepared (its accounts "
+                                                   "and KTO job; its votes are counted from zero again)")
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="alignui-load-"))
-    job_id = prepare(home, args.raters, args.viewers)
+    if args.home:
+        home = args.home
+        db = sqlite3.connect(home / "alignui.db")
+        job_id = db.execute("select max(id) from jobs where status = 'succeeded'").fetchone()[0]
+        db.execute("delete from feedback")
+        db.commit()
+    else:
+        home = Path(tempfile.mkdtemp(prefix="alignui-load-"))
+        job_id = prepare(home, args.raters, args.viewers)
+    print(f"data home {home}, watching job {job_id}", file=sys.stderr)
     proc, url = serve(home)
     try:
-        from gradio_client import Client
-
-        lead = Client(url, auth=("lead", PASSWORD), verbose=False)
+        lead = sign_in(url, "lead")
         prompts = [json.loads(line)["prompt"] for line in (DEMO / "heldout.jsonl").read_text().splitlines()[:200]]
         prompts = [p if isinstance(p, str) else p[-1]["content"] for p in prompts]
         lead.predict("load", str(DEMO / "model"), str(DEMO / "model"), "\n".join(prompts), None,
                      api_name="/assign_prompts")
+        # Everyone signs in first (one after the other, as people arrive); the load is what follows.
+        raters = {f"rater{n:02d}": sign_in(url, f"rater{n:02d}") for n in range(args.raters)}
+        viewers = {f"viewer{n}": sign_in(url, f"viewer{n}") for n in range(args.viewers)}
         tally = Tally()
         deadline = time.time() + args.duration
-        threads = [threading.Thread(target=rater, args=(url, f"rater{n:02d}", "load", deadline, tally))
-                   for n in range(args.raters)]
-        threads += [threading.Thread(target=viewer, args=(url, f"viewer{n}", job_id, deadline, tally))
-                    for n in range(args.viewers)]
+        threads = [threading.Thread(target=rater, args=(client, name, "load", deadline, tally))
+                   for name, client in raters.items()]
+        threads += [threading.Thread(target=viewer, args=(client, name, job_id, deadline, tally))
+                    for name, client in viewers.items()]
         started = time.time()
         for thread in threads:
             thread.start()

@@ -66,6 +66,35 @@ class Gate:
         return (user.role if user else ADMIN) if known else None
 
 
+class UploadGuard:
+    """ASGI middleware: Gradio's own upload route keeps any file a signed-in client sends, before any
+    handler runs; only trainers and admins may upload. The caller is found the way Gradio finds
+    them, from the session cookie."""
+
+    def __init__(self, app, gate: Gate):
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope, receive, send):
+        if self.gate.logins and scope["type"] == "http" and scope["method"] == "POST" \
+                and scope["path"].rstrip("/").endswith("/upload"):
+            from types import SimpleNamespace
+
+            from starlette.requests import Request
+            from starlette.responses import JSONResponse
+
+            server = scope.get("app")
+            cookie_id = getattr(server, "cookie_id", "")
+            cookies = Request(scope).cookies
+            token = cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}")
+            name = getattr(server, "tokens", {}).get(token)
+            role = self.gate.role(SimpleNamespace(username=name))
+            if role not in STAFF:
+                detail = f"Not allowed: signed in as a {role}, and uploads need the role trainer or admin."
+                return await JSONResponse({"detail": detail}, status_code=403)(scope, receive, send)
+        await self.app(scope, receive, send)
+
+
 def protect(app: gr.Blocks, gate: Gate) -> gr.Blocks:
     """Wrap every handler of `app` with the role check; returns the app."""
     for block_fn in app.fns.values():
@@ -122,13 +151,26 @@ def _guarded(handler, gate: Gate, silent: bool, outputs: int):
                     return
                 raise gr.Error(problem)
             steps = handler(*args, **kwargs)
-            while True:  # the acting user is set around each step: steps may run on different threads
-                with acting.acting_as(user):
-                    try:
-                        item = next(steps)
-                    except StopIteration:
-                        return
-                yield item
+            try:
+                while True:  # the acting user is set around each step: steps may run on different threads
+                    with acting.acting_as(user):
+                        try:
+                            item = next(steps)
+                        except StopIteration:
+                            return
+                    yield item
+            finally:
+                steps.close()  # a page that went away stops the handler now, not when collected
+    elif inspect.iscoroutinefunction(handler):
+        async def wrapper(*args, **kwargs):
+            request, args = split(args)
+            problem, user = check(request)
+            if problem:
+                if silent:
+                    return skipped()
+                raise gr.Error(problem)
+            with acting.acting_as(user):
+                return await handler(*args, **kwargs)
     else:
         def wrapper(*args, **kwargs):
             request, args = split(args)

@@ -31,14 +31,23 @@ class ClientAddress:
 
 
 def auth_function(guard: LoginGuard):
-    """The callable for `launch(auth=...)`: True if the login may go in."""
-    def check(username: str, password: str) -> bool:
-        return guard.login(username, password, _client_address.get()) is not None
+    """The callable for `launch(auth=...)`: True if the login may go in.
+
+    Gradio awaits a coroutine function; the memory-hard hash then runs on a worker thread instead of
+    stalling every other request on the event loop while it is computed."""
+    import anyio
+
+    async def check(username: str, password: str) -> bool:
+        address = _client_address.get()
+        return await anyio.to_thread.run_sync(guard.login, username, password, address) is not None
     return check
 
 
-def app_kwargs() -> dict:
-    """FastAPI settings that put the address middleware in front of Gradio's routes."""
+def app_kwargs(gate) -> dict:
+    """FastAPI settings that put the address middleware and the upload check (access.UploadGuard)
+    in front of Gradio's routes."""
     from starlette.middleware import Middleware
 
-    return {"middleware": [Middleware(ClientAddress)]}
+    from alignui.ui.access import UploadGuard
+
+    return {"middleware": [Middleware(ClientAddress), Middleware(UploadGuard, gate=gate)]}

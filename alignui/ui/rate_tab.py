@@ -8,6 +8,8 @@ Rater endpoints: rate_sets, rate_next, rate_ask, rate_vote, rate_thumb. Trainers
 assign_prompts (trainers and admins only, like every endpoint not marked with `allow`).
 """
 
+import time
+
 import gradio as gr
 
 from alignui.people.accounts import ADMIN, RATER, TRAINER
@@ -17,6 +19,8 @@ from alignui.ui.errors import user_errors
 
 #: Answer length on the Rate page (capped further by the server's ALIGNUI_MAX_NEW_TOKENS).
 RATE_MAX_NEW_TOKENS = 256
+#: Seconds between two updates of the answers while they stream.
+UPDATE_EVERY_S = 0.3
 
 
 def render() -> None:
@@ -152,8 +156,12 @@ def _ask(set_name, prompt):
     chosen = _set(set_name)
     current = arena.start(chosen["reference"], chosen["aligned"], blind=True)
     sampling = Sampling(temperature=0.0, top_p=1.0, seed=0, max_new_tokens=RATE_MAX_NEW_TOKENS)
+    shown = time.monotonic()
     for step in arena.ask(current, prompt, sampling):
-        yield step, step.chat("a"), step.chat("b"), "Answering…"
+        # Many raters at once: the page is updated a few times a second, not once per token.
+        if time.monotonic() - shown >= UPDATE_EVERY_S:
+            shown = time.monotonic()
+            yield step, step.chat("a"), step.chat("b"), "Answering…"
     yield current, current.chat("a"), current.chat("b"), "Which answer is better?"
 
 
