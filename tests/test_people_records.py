@@ -111,3 +111,17 @@ def test_agreement_counts_the_same_pair_judged_by_two_raters():
         {"rater_a": "rae", "rater_b": "rae2", "pairs": 3, "agreed": 2, "agreement": 0.6667},
     ]
     assert found["overall"] == {"pairs": 5, "agreed": 2, "agreement": 0.4}
+
+
+def test_raters_judge_the_same_kept_greedy_answers():
+    from conftest import ROOT
+
+    from alignui.people import rating
+
+    demo = str(ROOT / "assets" / "demo" / "model")
+    chosen = {"reference": demo, "aligned": demo}
+    first = list(rating.ask(chosen, "12+30="))
+    again = list(rating.ask(chosen, "12+30="))
+    assert len(again) == 1  # kept: no second trip through the models
+    assert first[-1].exchanges[-1].answers == again[0].exchanges[-1].answers
+    assert first[-1].blind and again[0].blind and not again[0].revealed()

@@ -54,9 +54,11 @@ def build_app(gate: Gate | None = None) -> gr.Blocks:
             """Show each person the pages of their role; a rater lands on Rate."""
             role = gate.role(request)
             staff = role is not None and role != RATER
-            return (gr.update(visible=staff), gr.update(visible=staff),
-                    *[gr.Tab(visible=staff) for _ in flow], gr.Tab(visible=role is not None),
-                    gr.Tab(visible=role == ADMIN), gr.update(visible=staff),
+
+            def tab(shown: bool):  # a tab updated with visible=False keeps its button; "hidden" removes it
+                return gr.Tab(visible=True if shown else "hidden")
+            return (gr.update(visible=staff), gr.update(visible=staff), *[tab(staff) for _ in flow],
+                    tab(role is not None), tab(role == ADMIN), gr.update(visible=staff),
                     gr.Tabs(selected="data" if staff else "rate"))
 
         gr.on(None, show_for_role, outputs=[intro, first_run, *flow, rate, people, assign, tabs],

@@ -1,8 +1,8 @@
 """The Rate page: blind comparisons for raters, on the prompts a trainer assigned (or typed freely).
 
 Always blind: the sides are shuffled for every prompt and the models' names never reach the page.
-Answers are greedy, so every rater sees the same two answers to a prompt and their votes can be
-compared (Evaluate tab, agreement between raters). A rater sees only their own count of votes.
+Every rater judges the same greedy answers to a prompt (alignui/people/rating.py), so their votes
+can be compared (Evaluate tab, agreement between raters). A rater sees only their own vote count.
 
 Rater endpoints: rate_sets, rate_next, rate_ask, rate_vote, rate_thumb. Trainers assign sets with
 assign_prompts (trainers and admins only, like every endpoint not marked with `allow`).
@@ -17,8 +17,6 @@ from alignui.ui.access import allow
 from alignui.ui.compare_tab import CHAT_IDS, VOTE_CHOICES, list_models, model_picker
 from alignui.ui.errors import user_errors
 
-#: Answer length on the Rate page (capped further by the server's ALIGNUI_MAX_NEW_TOKENS).
-RATE_MAX_NEW_TOKENS = 256
 #: Seconds between two updates of the answers while they stream.
 UPDATE_EVERY_S = 0.3
 
@@ -149,19 +147,15 @@ def _set(name) -> dict:
 
 
 def _ask(set_name, prompt):
-    """A new blind conversation on the set's models, streamed: (conversation, chat a, chat b, status)."""
-    from alignui.arena import conversation as arena
-    from alignui.arena.generate import Sampling
+    """The set's models answer `prompt`, blind, streamed: (conversation, chat a, chat b, status)."""
+    from alignui.people import rating
 
-    chosen = _set(set_name)
-    current = arena.start(chosen["reference"], chosen["aligned"], blind=True)
-    sampling = Sampling(temperature=0.0, top_p=1.0, seed=0, max_new_tokens=RATE_MAX_NEW_TOKENS)
-    shown = time.monotonic()
-    for step in arena.ask(current, prompt, sampling):
+    current, shown = None, time.monotonic()
+    for current in rating.ask(_set(set_name), prompt):
         # Many raters at once: the page is updated a few times a second, not once per token.
         if time.monotonic() - shown >= UPDATE_EVERY_S:
             shown = time.monotonic()
-            yield step, step.chat("a"), step.chat("b"), "Answering…"
+            yield current, current.chat("a"), current.chat("b"), "Answering…"
     yield current, current.chat("a"), current.chat("b"), "Which answer is better?"
 
 
