@@ -273,9 +273,14 @@ def _healthy(record: dict, first: float | None) -> bool:
 
 
 def _labels(path: Path) -> list[dict]:
-    """Each KTO row's label alone: all the imbalance check reads."""
+    """Each KTO row's label alone (all the imbalance check reads); the data never changes during a
+    run, so it is read once, not at every logged step."""
     try:
-        with open(path) as rows:
-            return [{"label": json.loads(line).get("label")} for line in rows if line.strip()]
+        return file_cache.parsed(path, _read_labels)
     except FileNotFoundError:
         return []
+
+
+def _read_labels(path: Path) -> list[dict]:
+    with open(path) as rows:
+        return [{"label": json.loads(line).get("label")} for line in rows if line.strip()]
