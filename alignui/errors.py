@@ -21,5 +21,9 @@ class NotFound(AlignUIError):
     """A dataset, job or model that does not exist."""
 
 
+class StateError(AlignUIError):
+    """An action the thing's current state does not allow (cancel an ended job, resume a running one)."""
+
+
 class Forbidden(AlignUIError):
     """An action the acting user's role or ownership does not allow."""

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def make_run(rows: int) -> int:
     from alignui import settings, store
     from alignui.train.run_folder import RunFolder
-    from alignui.train.spec import TrainSpec
+    from alignui.recipe.spec import TrainSpec
 
     db = store.connect()
     job_id = db["jobs"].insert({"status": "succeeded", "algorithm": "kto", "model": "demo", "dataset": "thumbs",
@@ -34,7 +34,7 @@ def make_run(rows: int) -> int:
     TrainSpec(algorithm="kto", model=str(ROOT / "assets/demo/model"), dataset="thumbs",
               args={"per_device_train_batch_size": 2}).save(run.spec)
     thumbs = (ROOT / "assets/demo/thumbs.jsonl").read_text().splitlines(keepends=True)
-    run.data.write_text("".join(thumbs[i % len(thumbs)] for i in range(rows)))
+    run.train_data.write_text("".join(thumbs[i % len(thumbs)] for i in range(rows)))
     random.seed(0)
     with run.metrics.open("w") as metrics:
         for step in range(1, 2001):

@@ -44,7 +44,7 @@ def test_a_trainer_cancels_only_their_own_job_and_an_admin_any():
 
 
 def test_jobs_per_user_are_limited_at_submit(monkeypatch, tmp_path):
-    from alignui.train.spec import TrainSpec
+    from alignui.recipe.spec import TrainSpec
 
     monkeypatch.setenv("ALIGNUI_MAX_JOBS_PER_USER", "2")
     queued_job("ada"), queued_job("ada"), queued_job("bo")
