@@ -100,8 +100,10 @@ def test_a_trainer_cannot_cancel_another_trainers_job(server, tmp_path, tiny_mod
     from test_train_data import data_file
 
     ada, bo = session(server, "ada"), session(server, "bo")
-    _message, job_id, table = launch(ada, tiny_model, data_file(tmp_path, "dpo"), "max_steps=100000")
-    assert "ada" in str(table["data"][0])
+    launch(ada, tiny_model, data_file(tmp_path, "dpo"), "max_steps=100000")
+    newest = ada.predict(api_name="/jobs")["data"][0]
+    job_id = newest[0]
+    assert "ada" in newest  # the owner column
     assert "this is ada's" in refused(lambda: bo.predict(job_id, api_name="/cancel"))
     message, _table = ada.predict(job_id, api_name="/cancel")
     assert "cancelled" in message
