@@ -37,13 +37,17 @@ def test_each_role_sees_its_own_pages(tmp_path, monkeypatch):
                 page = context.new_page()
                 assert page.request.post(url + "login", form={"username": name, "password": PASSWORD}).ok
                 page.goto(url)
+                # Every tab is drawn first, then the page-load event hides those of other roles.
+                expect(page.get_by_role("tab", name="Rate", exact=True)).to_be_visible(timeout=60_000)
                 for tab in hidden:
                     expect(page.get_by_role("tab", name=tab, exact=True)).to_have_count(0, timeout=60_000)
                 for tab in shown:
                     expect(page.get_by_role("tab", name=tab, exact=True)).to_be_visible(timeout=60_000)
                 if name == "rae":
-                    expect(page.get_by_text("Assign prompts to raters")).to_have_count(0)
-                    expect(page.get_by_label("Prompt set")).to_be_visible()
+                    expect(page.get_by_role("tab", name="Rate", exact=True)).to_have_attribute(
+                        "aria-selected", "true", timeout=60_000)
+                    expect(page.get_by_label("Prompt set")).to_be_visible(timeout=60_000)
+                    expect(page.get_by_text("Assign prompts to raters")).to_have_count(0, timeout=60_000)
                 context.close()
         finally:
             browser.close()

@@ -10,8 +10,8 @@ from alignui.ui.compare_tab import list_models, model_picker, user_errors
 JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifier"),
           ("Reward model: a local sequence-classification model folder", "reward-model"),
           ("Human votes from the Compare tab", "votes")]
-HISTORY_COLUMNS = ["id", "created_at", "owner", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
-                   "win_rate", "ci_low", "ci_high"]
+HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
+                   "win_rate", "ci_low", "ci_high", "owner"]
 AGREEMENT_COLUMNS = ["rater_a", "rater_b", "pairs", "agreed", "agreement"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
