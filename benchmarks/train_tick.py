@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_run(rows: int) -> int:
     from alignui import settings, store
-    from alignui.train.run_folder import RunFolder
     from alignui.recipe.spec import TrainSpec
+    from alignui.train.run_folder import RunFolder
 
     db = store.connect()
     job_id = db["jobs"].insert({"status": "succeeded", "algorithm": "kto", "model": "demo", "dataset": "thumbs",

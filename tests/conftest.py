@@ -27,14 +27,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_cli(*args, home=None, check=False, timeout=300):
-    """Run `python -m alignui ARGS` in a fresh process, as a user would."""
+def run_cli(*args, home=None, check=False, timeout=300, stdin=None):
+    """Run `python -m alignui ARGS` in a fresh process, as a user would (`stdin`: text to type in)."""
     env = dict(os.environ)
     if home is not None:
         env["ALIGNUI_HOME"] = str(home)
     result = subprocess.run(
         [sys.executable, "-m", "alignui", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout,
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout, input=stdin,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"alignui {args} failed:\n{result.stdout}\n{result.stderr}")

@@ -46,7 +46,7 @@ def refused(call) -> str:
 
 def test_only_the_rate_endpoints_are_open_to_raters():
     from alignui.people.accounts import RATER
-    from alignui.ui.access import Gate, _MARK
+    from alignui.ui.access import _MARK, Gate
     from alignui.ui.app import build_app
 
     app = build_app(Gate(logins=True))

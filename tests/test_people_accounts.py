@@ -4,7 +4,6 @@ import json
 import sqlite3
 
 import pytest
-
 from conftest import run_cli
 
 
@@ -13,14 +12,7 @@ def add(home, name, role, password):
 
 
 def run_cli_input(home, text, *args):
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
-    return subprocess.run([sys.executable, "-m", "alignui", *args], input=text, capture_output=True, text=True,
-                          cwd=ROOT, env=dict(os.environ, ALIGNUI_HOME=str(home)), timeout=120)
+    return run_cli(*args, home=home, stdin=text)
 
 
 def test_users_cli_adds_lists_changes_and_removes(alignui_home):

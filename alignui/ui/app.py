@@ -7,8 +7,7 @@ decided on page load from their role; that is only for the eye: the check is wha
 import gradio as gr
 
 from alignui.people.accounts import ADMIN, RATER, ROLES
-from alignui.ui import (algorithm_tab, compare_tab, data_tab, evaluate_tab, people_tab, rate_tab,
-                        train_tab)
+from alignui.ui import algorithm_tab, compare_tab, data_tab, evaluate_tab, people_tab, rate_tab, train_tab
 from alignui.ui.access import Gate, allow, protect
 
 INTRO = """# alignui
