@@ -60,7 +60,8 @@ def build_app(gate: Gate | None = None) -> gr.Blocks:
                 return gr.Tab(visible=True if shown else "hidden")
             return (gr.update(visible=staff), gr.update(visible=staff), *[tab(staff) for _ in flow],
                     tab(role is not None), tab(role == ADMIN), gr.update(visible=staff),
-                    gr.Tabs(selected="data" if staff else "rate"))
+                    # Staff keep whatever tab they opened meanwhile; a rater lands on Rate.
+                    gr.skip() if staff else gr.Tabs(selected="rate"))
 
         gr.on(None, show_for_role, outputs=[intro, first_run, *flow, rate, people, assign, tabs],
               api_visibility="private")
