@@ -8,10 +8,10 @@ import os
 import sys
 
 from alignui import __version__
-from alignui.commands import advise, data, demo, evaluate, feedback, jobs, models, train
+from alignui.commands import advise, data, demo, evaluate, feedback, jobs, models, train, users
 from alignui.errors import AlignUIError
 
-GROUPS = [data, advise, train, jobs, feedback, evaluate, models, demo]
+GROUPS = [data, advise, train, jobs, feedback, evaluate, models, demo, users]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -27,3 +27,7 @@ class StateError(AlignUIError):
 
 class NotAllowed(AlignUIError):
     """A path or action this server does not allow."""
+
+
+class Forbidden(AlignUIError):
+    """An action the acting user's role or ownership does not allow."""

@@ -5,6 +5,11 @@ Tables:
 - `jobs`: training jobs and what is known of their processes.
 - `feedback`: votes and thumbs given in the Compare tab.
 - `evaluations`: win-rate reports.
+- `users`: accounts (name, role, argon2 password hash); see alignui/people/accounts.py.
+- `prompt_sets`: prompts a trainer assigns to raters, with the two models they compare.
+
+Jobs, datasets and evaluations record their `owner` (the login name; empty when made without a
+login, from the CLI or an app without accounts); a feedback record's rater is its `user`.
 
 The schema version lives in SQLite's `user_version`; each migration moves it up by one, inside a
 transaction, so a half-applied migration never sticks.
@@ -123,8 +128,25 @@ def _v4(db: sqlite_utils.Database) -> None:
     db["feedback"].add_column("other_conversation", str)  # JSON
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    """People: accounts with roles, an owner on every record, prompt sets assigned to raters."""
+    db["users"].create(
+        {"name": str, "role": str, "password_hash": str, "created_at": str},
+        pk="name", not_null={"role", "password_hash"},
+    )
+    for table in ("jobs", "datasets", "evaluations"):
+        db[table].add_column("owner", str)
+    db["jobs"].create_index(["owner", "status"])
+    db["feedback"].create_index(["user", "kind"])
+    db["prompt_sets"].create(
+        {"name": str, "prompts": str,  # JSON list of prompt strings
+         "reference": str, "aligned": str, "owner": str, "created_at": str},
+        pk="name", not_null={"prompts", "reference", "aligned"},
+    )
+
+
 #: Migrations in order; MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS = [_v1, _v2, _v3, _v4]
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

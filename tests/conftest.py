@@ -1,5 +1,6 @@
 """Shared fixtures: a private data home for every test, and a real app server for UI tests."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -31,33 +32,34 @@ def served_roots(base: Path) -> dict:
     return {"ALIGNUI_MODEL_DIRS": str(base), "ALIGNUI_DATA_DIRS": str(base)}
 
 
-def run_cli(*args, home=None, check=False, timeout=300):
-    """Run `python -m alignui ARGS` in a fresh process, as a user would."""
+def pytest_base(path: Path) -> Path:
+    """The session's temp folder (pytest-of-USER/pytest-N) that `path` lies in."""
+    return next((p for p in Path(path).resolve().parents if p.parent.name.startswith("pytest-of-")), Path(path))
+
+
+def run_cli(*args, home=None, check=False, timeout=300, stdin=None):
+    """Run `python -m alignui ARGS` in a fresh process, as a user would (`stdin`: text to type in)."""
     env = dict(os.environ)
     if home is not None:
         env["ALIGNUI_HOME"] = str(home)
     result = subprocess.run(
         [sys.executable, "-m", "alignui", *map(str, args)],
-        capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout,
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout, input=stdin,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"alignui {args} failed:\n{result.stdout}\n{result.stderr}")
     return result
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """A real `python app.py` server on a free port, with its own data home.
-
-    Yields (url, home). Shared by the UI tests of a session; tests must not depend on each other's data.
-    """
-    home = tmp_path_factory.mktemp("server-home")
+@contextlib.contextmanager
+def serve_app(home: Path, *args: str, env: dict | None = None):
+    """Start `python app.py --port P ARGS` with data home `home`; yields (url, process), then stops it."""
     port = free_port()
     env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False",
-               **served_roots(tmp_path_factory.getbasetemp()))
+               **served_roots(pytest_base(home)), **(env or {}))
     log = open(home / "server.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port)],
+        [sys.executable, "app.py", "--port", str(port), *args],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
@@ -73,13 +75,26 @@ def app_server(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("app.py did not start:\n" + (home / "server.log").read_text())
-    yield url, home
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """A real `python app.py` server on a free port, with its own data home.
+
+    Yields (url, home). Shared by the UI tests of a session; tests must not depend on each other's data.
+    """
+    home = tmp_path_factory.mktemp("server-home")
+    with serve_app(home) as (url, _):
+        yield url, home
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, served_roots
+from conftest import ROOT, free_port, pytest_base, served_roots
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
@@ -29,7 +29,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 TRAINING_TIMEOUT_MS = 180_000
 #: Any single step of the page (an upload, a click's answer, a model load).
 STEP_TIMEOUT_MS = 60_000
-TRAINING = "max_steps=3\nper_device_train_batch_size=2\nmax_length=64\nlogging_steps=1\nlearning_rate=0.01"
+#: The run form's boxes a person changes for a three-step job, and the rest under "More TRL fields".
+TRAINING = {"Learning rate": "0.01", "Batch size per GPU": "2", "Gradient accumulation": "1", "Max length": "64"}
+MORE_FIELDS = "max_steps=3\nlogging_steps=1"
 #: The tiny model's context is 256 tokens; the answers only need to exist.
 NEW_TOKENS = "12"
 
@@ -46,7 +48,7 @@ def serve_app(home: Path):
     """A real `python app.py` on a free port with its own data home; yields its URL."""
     port = free_port()
     env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False",
-               **served_roots(home.parent.parent))  # pytest's temp folder: the tiny model and the data
+               **served_roots(pytest_base(home)))  # pytest's temp folder: the tiny model and the data
     home.mkdir(parents=True, exist_ok=True)
     with open(home / "server.log", "w") as log:
         server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
@@ -217,8 +219,10 @@ def train(page, model: Path, dataset: str, shots: Path) -> int:
     choose(page, panel.get_by_label("Algorithm", exact=True), "DPO")
     type_choice(panel.get_by_label("Model", exact=True), str(model))
     choose(page, panel.get_by_label("Dataset", exact=True), dataset)
-    panel.get_by_role("textbox", name="Hyperparameters").fill(TRAINING)
-    panel.get_by_role("button", name="Launch").click()
+    for label, value in TRAINING.items():
+        panel.get_by_label(label, exact=True).fill(value)
+    panel.get_by_label("More TRL fields", exact=True).fill(MORE_FIELDS)
+    panel.get_by_role("button", name="Launch", exact=True).click()
     launched = shown(page, panel.get_by_text(re.compile(r"^Job \d+ queued")))
     job_id = int(re.search(r"Job (\d+)", launched.inner_text()).group(1))
 

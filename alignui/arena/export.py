@@ -25,14 +25,14 @@ KIND = {"unpaired_preference": "thumb", "preference": "vote"}
 ALGORITHM = {"unpaired_preference": "kto", "preference": "dpo"}
 
 
-def rows(type: str) -> list[dict]:
-    """The TRL-ready rows of one dataset type made from every feedback record."""
+def rows(type: str, rater: str | None = None) -> list[dict]:
+    """The TRL-ready rows of one dataset type made from every feedback record (of one rater)."""
     if type not in KIND:
         raise DataError(f"feedback exports as {' or '.join(KIND)}, not {type!r}")
-    votes = feedback.list_feedback("vote")
+    votes = feedback.list_feedback("vote", rater)
     if type == "preference":
         return vote_rows(votes)
-    return thumb_rows(feedback.list_feedback("thumb"), votes)
+    return thumb_rows(feedback.list_feedback("thumb", rater), votes)
 
 
 def thumb_rows(records: list[dict], votes: list[dict] = ()) -> list[dict]:
@@ -64,11 +64,11 @@ def vote_rows(records: list[dict]) -> list[dict]:
     ]
 
 
-def write(type: str, out) -> int:
-    """Write the rows of `type` as JSONL to `out`; how many rows."""
+def write(type: str, out, rater: str | None = None) -> int:
+    """Write the rows of `type` (from one rater's feedback, if given) as JSONL to `out`; how many rows."""
     from alignui.data.export import write_jsonl
 
-    found = _nonempty(type)
+    found = _nonempty(type, rater)
     write_jsonl(found, Path(out))
     return len(found)
 
@@ -126,9 +126,11 @@ def train_command(spec) -> str:
     return shlex.join(parts)
 
 
-def _nonempty(type: str) -> list[dict]:
-    found = rows(type)
+def _nonempty(type: str, rater: str | None = None) -> list[dict]:
+    found = rows(type, rater)
     if not found:
+        if rater is not None:
+            raise DataError(f"{rater!r} has given no {KIND[type]}s to export yet")
         raise DataError(nothing_to_export(type))
     return found
 

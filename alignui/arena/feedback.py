@@ -20,12 +20,13 @@ import json
 from alignui import store
 from alignui.arena.conversation import SIDES, Conversation
 from alignui.errors import DataError
+from alignui.people import acting
 
 VOTES = ("a", "b", "tie", "both_bad")
 THUMBS = ("up", "down", "withdrawn")
 
 
-def record_vote(conversation: Conversation, value: str, user: str = "") -> int:
+def record_vote(conversation: Conversation, value: str, user: str = "", comment: str = "") -> int:
     """Record a vote on the latest exchange and reveal the names in blind mode; the record's id."""
     if value not in VOTES:
         raise DataError(f"a vote is one of {', '.join(VOTES)}, not {value!r}")
@@ -33,7 +34,7 @@ def record_vote(conversation: Conversation, value: str, user: str = "") -> int:
         raise DataError("there is nothing to vote on yet: ask both models something first")
     index = len(conversation.exchanges) - 1
     first = value if value in SIDES else "a"
-    record = _record(conversation, index, first, "vote", value, "", user)
+    record = _record(conversation, index, first, "vote", value, comment, user)
     conversation.exchanges[index].voted = True
     return _insert(record)
 
@@ -65,10 +66,12 @@ def thumb_value(liked) -> str:
     return "withdrawn"
 
 
-def list_feedback(kind: str | None = None) -> list[dict]:
-    """Every record (of one kind: "vote" or "thumb"), oldest first, JSON fields decoded."""
-    table = store.connect()["feedback"]
-    rows = table.rows_where("kind = ?", [kind], order_by="id") if kind else table.rows_where(order_by="id")
+def list_feedback(kind: str | None = None, rater: str | None = None) -> list[dict]:
+    """Every record (of one kind: "vote" or "thumb"; by one rater), oldest first, JSON fields decoded."""
+    where = {"kind = ?": kind, "user = ?": rater}
+    clauses = [clause for clause, value in where.items() if value is not None]
+    rows = store.connect()["feedback"].rows_where(" and ".join(clauses) or None,
+                                                  [v for v in where.values() if v is not None], order_by="id")
     return [{**row, "conversation": json.loads(row["conversation"] or "[]"),
              # Records from before both contexts were kept: single-turn, so both sides had the same one.
              "other_conversation": json.loads(row["other_conversation"] or row["conversation"] or "[]"),
@@ -96,7 +99,7 @@ def _record(conversation: Conversation, index: int, side: str, kind: str, value:
         "exchange": exchange.id,
         "sampling": json.dumps(exchange.sampling),
         "comment": (comment or "").strip() or None,
-        "user": user or "",
+        "user": user or acting.owner_name(),
         "blind": int(not conversation.revealed()),
         "created_at": store.now(),
     }

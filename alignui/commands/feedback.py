@@ -13,6 +13,7 @@ def register(subparsers) -> None:
 
     listing = commands.add_parser("list", help="list every vote and thumb, oldest first")
     listing.add_argument("--kind", choices=("vote", "thumb"), help="only votes or only thumbs")
+    listing.add_argument("--rater", metavar="NAME", help="only this rater's feedback (a login name)")
     listing.add_argument("--json", action="store_true", help="print one JSON object")
     listing.set_defaults(func=run_list)
 
@@ -20,6 +21,7 @@ def register(subparsers) -> None:
     export.add_argument("--type", required=True, choices=("unpaired_preference", "preference"),
                         help="unpaired_preference: thumbs, for KTO; preference: votes as pairs, for DPO")
     export.add_argument("--out", required=True, metavar="FILE.jsonl")
+    export.add_argument("--rater", metavar="NAME", help="only this rater's votes or thumbs (a login name)")
     export.add_argument("--json", action="store_true", help="print one JSON object")
     export.set_defaults(func=run_export)
 
@@ -40,7 +42,7 @@ def register(subparsers) -> None:
 def run_list(args) -> int:
     from alignui.arena.feedback import list_feedback
 
-    records = list_feedback(args.kind)
+    records = list_feedback(args.kind, args.rater)
     if args.json:
         print_json({"feedback": records, "count": len(records)})
         return 0
@@ -49,7 +51,7 @@ def run_list(args) -> int:
     for r in records:
         prompt = r["prompt"].replace("\n", " ")
         prompt = prompt if len(prompt) <= PROMPT_WIDTH else prompt[:PROMPT_WIDTH - 1] + "…"
-        print(f"{r['id']:>5}  {r['created_at']}  {r['kind']:5} {r['value']:9} {r['role'] or '':9} "
+        print(f"{r['id']:>5}  {r['created_at']}  {r['user'] or '-':12} {r['kind']:5} {r['value']:9} {r['role'] or '':9} "
               f"{r['model']}  {prompt!r}" + (f"  # {r['comment']}" if r["comment"] else ""))
     return 0
 
@@ -57,9 +59,10 @@ def run_list(args) -> int:
 def run_export(args) -> int:
     from alignui.arena import export
 
-    rows = export.write(args.type, args.out)
+    rows = export.write(args.type, args.out, args.rater)
     if args.json:
-        print_json({"type": args.type, "rows": rows, "out": str(args.out)})
+        print_json({"type": args.type, "rows": rows, "out": str(args.out),
+                    **({"rater": args.rater} if args.rater is not None else {})})
     else:
         print(f"wrote {rows} {args.type} rows to {args.out}")
     return 0

@@ -28,6 +28,7 @@ from alignui.data.export import PARTIAL, write_jsonl, write_partial
 from alignui.data.report import load_file
 from alignui.data.validate import Validator
 from alignui.errors import DataError, NotFound
+from alignui.people import acting
 
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 DATA_FILE = "data.jsonl"
@@ -50,6 +51,8 @@ class CatalogEntry:
     stats: dict
     """alignui.data.stats figures, plus "warnings" and the conversion "notes"."""
     created_at: str
+    owner: str = ""
+    """Who saved it (the login name; empty when saved without a login)."""
 
 
 def check_name(name: str) -> str:
@@ -84,9 +87,14 @@ def save(path, name: str, to: str | None = None, options: ConversionOptions | No
 
 def save_rows(rows: list[dict], name: str, source: str = "", overwrite: bool = False,
               notes: list[str] | None = None) -> CatalogEntry:
-    """Save TRL-ready rows under `name`. Every row is checked; the type and style are detected."""
+    """Save TRL-ready rows under `name`. Every row is checked; the type and style are detected.
+
+    The acting user becomes the owner; overwriting someone else's dataset is refused."""
     name = check_name(name)
     _refuse_existing(name, overwrite)
+    previous = next(store.connect()["datasets"].rows_where("name = ?", [name], select="owner"), None)
+    if previous:
+        acting.require_owner(previous["owner"], f"overwriting dataset {name!r}")
     if not rows:
         raise DataError(f"dataset {name!r} would have no rows.")
     detection = detect(rows[:SAMPLE_SIZE], rows[0].keys())
@@ -105,7 +113,7 @@ def save_rows(rows: list[dict], name: str, source: str = "", overwrite: bool = F
     disk.ensure_room(settings.home(), sum(len(json.dumps(r, ensure_ascii=False)) + 1 for r in sample)
                      * len(checked) // len(sample), f"dataset {name!r}")
     entry = CatalogEntry(name, detection.type, detection.style, len(checked), str(path), source, found,
-                         store.now())
+                         store.now(), acting.owner_name())
     with locked(name):
         _refuse_existing(name, overwrite)  # again: another save may have taken the name meanwhile
         try:
@@ -233,8 +241,8 @@ def resolve(name_or_path: str, into=None) -> Path:
 
 
 def delete(name: str) -> None:
-    """Remove a saved dataset: its catalog row and its folder."""
-    get(name)
+    """Remove a saved dataset: its catalog row and its folder (its owner or an admin only)."""
+    acting.require_owner(get(name).owner, f"deleting dataset {name!r}")
     with locked(name):
         store.connect()["datasets"].delete(name)
         shutil.rmtree(settings.datasets_dir() / name, ignore_errors=True)
@@ -256,4 +264,4 @@ def _cache_path(path: Path) -> Path:
 
 
 def _entry(row: dict) -> CatalogEntry:
-    return CatalogEntry(**{**row, "stats": json.loads(row["stats"] or "{}")})
+    return CatalogEntry(**{**row, "stats": json.loads(row["stats"] or "{}"), "owner": row.get("owner") or ""})

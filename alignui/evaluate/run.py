@@ -18,6 +18,7 @@ from alignui.data.split import DEFAULT_FRACTION, DEFAULT_SEED, split_rows
 from alignui.errors import DataError, NotFound
 from alignui.evaluate import judges, winrate
 from alignui.evaluate.judges import PromptItem
+from alignui.people import acting
 
 #: Prompts generated per batch and side.
 BATCH = 8
@@ -105,7 +106,7 @@ def history(limit: int = 50) -> list[dict]:
     """The latest reports' summaries, newest first."""
     rows = store.connect()["evaluations"].rows_where(
         order_by="id desc", limit=limit,
-        select="id, created_at, reference, aligned, judge, n, wins, ties, losses, win_rate, ci_low, ci_high, "
+        select="id, created_at, owner, reference, aligned, judge, n, wins, ties, losses, win_rate, ci_low, ci_high, "
                "json_extract(report, '$.reference_accuracy') AS reference_accuracy, "
                "json_extract(report, '$.aligned_accuracy') AS aligned_accuracy")
     return list(rows)
@@ -137,5 +138,5 @@ def _save(report: dict, reference, aligned, judge: str, settings: dict) -> dict:
     columns = {k: report[k] for k in ("reference", "aligned", "judge", "n", "wins", "ties", "losses",
                                        "win_rate", "ci_low", "ci_high", "created_at")}
     row_id = store.connect()["evaluations"].insert(
-        {**columns, "report": json.dumps(report, ensure_ascii=False)}).last_pk
+        {**columns, "owner": acting.owner_name(), "report": json.dumps(report, ensure_ascii=False)}).last_pk
     return {**report, "id": row_id}

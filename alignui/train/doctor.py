@@ -21,7 +21,7 @@ from alignui.data.stats import KTO_RATIO
 from alignui.errors import AlignUIError
 from alignui.recipe import presets
 from alignui.recipe.spec import TrainSpec
-from alignui.train import jobs, metrics, rates
+from alignui.train import file_cache, jobs, metrics, rates
 from alignui.train.run_folder import RunFolder
 
 #: Train logs that count as "early" for a loss explosion.
@@ -104,8 +104,14 @@ def diagnose(spec: TrainSpec, records: list[dict], rows: list[dict] | None = Non
 def diagnose_job(job_id: int) -> list[Diagnosis]:
     """The diagnoses of a job's run so far (it may still be running)."""
     run = jobs.run_folder(job_id)
+    # The Train tab asks every 2 s: nothing is read or judged again until a run file changes.
+    files = (run.spec, run.train_data, run.metrics, run.trl_config)
+    return file_cache.derived(files, lambda: _diagnose_run(run), key=diagnose_job)
+
+
+def _diagnose_run(run: RunFolder) -> list[Diagnosis]:
     spec = TrainSpec.load(run.spec)
-    rows = _read_rows(run.train_data) if spec.algorithm == "kto" else None
+    rows = _labels(run.train_data) if spec.algorithm == "kto" else None
     config = json.loads(run.trl_config.read_text()) if run.trl_config.exists() else None
     return diagnose(spec, metrics.read(run.metrics), rows, config)
 
@@ -348,8 +354,15 @@ def _healthy(record: dict, first: float | None) -> bool:
     return first is None or loss < max(EXPLOSION_FACTOR * abs(first), abs(first) + 1.0)
 
 
-def _read_rows(path: Path) -> list[dict]:
+def _labels(path: Path) -> list[dict]:
+    """Each KTO row's label alone (all the imbalance check reads); the data never changes during a
+    run, so it is read once, not at every logged step."""
     try:
-        return [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+        return file_cache.parsed(path, _read_labels)
     except FileNotFoundError:
         return []
+
+
+def _read_labels(path: Path) -> list[dict]:
+    with open(path) as rows:
+        return [{"label": json.loads(line).get("label")} for line in rows if line.strip()]

@@ -24,39 +24,51 @@ from pathlib import Path
 from sqlite_utils.db import NotFoundError
 
 from alignui import disk, hardware, settings, store
-from alignui.errors import DataError, NotFound, SpecError, StateError
+from alignui.errors import DataError, Forbidden, NotFound, SpecError, StateError
+from alignui.people import acting
 from alignui.recipe.spec import TrainSpec
 from alignui.recipe.validate import validate
 from alignui.train import job_queue, metrics, procs
 from alignui.train.run_folder import RunFolder
 
 ACTIVE = ("queued", "running", "cancelling")
+#: Roles that may start and steer jobs (raters may not).
+TRAINERS = ("trainer", "admin")
 ENDED = ("succeeded", "failed", "cancelled", "interrupted")
 #: Seconds a cancelled job's processes get to exit on SIGTERM before SIGKILL.
 CANCEL_GRACE = 10.0
 #: A row whose supervisor never recorded its pid is left alone this long (it may be starting).
 START_GRACE = 60.0
+#: Bytes read from a log's end to find its last lines (widened when lines are long).
+LOG_TAIL_BYTES = 16_384
 INTERRUPTED = ("the job's processes ended without reporting (killed, or the machine restarted); "
                "resume it to continue from its last checkpoint")
 
 
 # ----- submitting -----
-def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder | None = None) -> dict:
+def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder | None = None,
+           actor=None) -> dict:
     """Queue a training run and start its supervisor; returns the job (see `show`).
 
     The dataset (a catalog name or a data file) is made TRL-ready, split (grouped by prompt) and
     written into the run folder as train.jsonl and eval.jsonl, so later edits to the catalog or the
     file never change what this job trains on. `data_from` reuses another run's split as it is.
+    The job's owner is the acting user (see alignui.people.acting), who may hold at most
+    `PeopleLimits.max_jobs_per_user` queued or running jobs.
     """
+    actor = actor or acting.current()
+    acting.require_role(TRAINERS, "starting a training job", actor)
+    check_job_limit(store.connect(), actor)  # early, before the slow checks; again under the lock below
     spec = validate(dataclasses.replace(spec, model=resolve_model(spec.model)))
     if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
         hardware.check(spec.hardware.gpus, spec.hardware.processes)
     disk.ensure_room(settings.runs_dir(), needed_bytes(spec), "this job's run folder")
     db = store.connect()
-    job_id = db["jobs"].insert({
+    job_id = _insert_within_limit(db, actor, {
         "status": "queued", "algorithm": spec.algorithm, "model": spec.model, "dataset": spec.dataset,
         "gpus": spec.hardware.gpus, "parent_id": parent_id, "created_at": store.now(),
-    }).last_pk
+        "owner": acting.owner_name(actor),
+    })
     run = RunFolder(settings.runs_dir() / str(job_id))
     try:
         run.root.mkdir(parents=True)
@@ -84,6 +96,34 @@ def needed_bytes(spec: TrainSpec) -> int:
         and catalog.exists(spec.dataset) else Path(spec.dataset).expanduser()
     model = disk.folder_size(Path(spec.model)) if spec.lora is None and Path(spec.model).is_dir() else 0
     return disk.folder_size(data) + model
+
+
+def _insert_within_limit(db, actor, row: dict) -> int:
+    """Insert the job row unless its owner already holds the most active jobs allowed.
+
+    Count and insert happen under one write lock, so two submits at once cannot both slip in.
+    """
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        check_job_limit(db, actor)
+        job_id = db["jobs"].insert(row).last_pk
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+    return job_id
+
+
+def check_job_limit(db, actor) -> None:
+    """Refuse a named user who already holds `max_jobs_per_user` queued or running jobs."""
+    if actor is None:
+        return
+    limit = settings.PeopleLimits.from_env().max_jobs_per_user
+    held = db.execute(f"select count(*) from jobs where owner = ? and status in ({', '.join('?' * len(ACTIVE))})",
+                      [actor.name, *ACTIVE]).fetchone()[0]
+    if held >= limit:
+        raise Forbidden(f"you have {held} jobs queued or running, the most one person may hold "
+                        f"(ALIGNUI_MAX_JOBS_PER_USER={limit}); wait for one to end or cancel one")
 
 
 def resolve_model(model: str) -> str:
@@ -177,6 +217,7 @@ def summary(row: dict) -> dict:
         "world_size": row["world_size"], "output_dir": row["output_dir"], "run_dir": row["run_dir"],
         "error": row["error"], "resumed_from_step": row["resumed_from_step"], "parent_id": row["parent_id"],
         "created_at": row["created_at"], "started_at": row["started_at"], "finished_at": row["finished_at"],
+        "owner": row.get("owner") or "",
         "eta_seconds": metrics.eta_seconds(row["step"], row["max_steps"], row["first_step"],
                                           row["first_step_at"], row["step_at"])
         if row["status"] == "running" else None,
@@ -201,11 +242,23 @@ def run_folder(job_id: int) -> RunFolder:
 
 
 def log_tail(job_id: int, lines: int = 40) -> str:
+    """The log's last `lines` lines, read from its end (a long run's log can be large)."""
     try:
-        text = run_folder(job_id).log.read_text(errors="replace")
+        with run_folder(job_id).log.open("rb") as log:
+            size = log.seek(0, os.SEEK_END)
+            window = LOG_TAIL_BYTES
+            while True:  # widen the window until it holds enough lines, or the whole log
+                log.seek(max(0, size - window))
+                chunk = log.read()
+                if chunk.count(b"\n") > lines or window >= size:
+                    break
+                window *= 4
     except FileNotFoundError:
         return ""
-    return "\n".join(text.splitlines()[-lines:])
+    found = chunk.decode(errors="replace").splitlines()
+    if window < size:
+        found = found[1:]  # the window's first line may be cut
+    return "\n".join(found[-lines:])
 
 
 def wait(job_id: int, poll: float = 0.5, timeout: float | None = None) -> dict:
@@ -221,13 +274,15 @@ def wait(job_id: int, poll: float = 0.5, timeout: float | None = None) -> dict:
 
 
 # ----- controlling -----
-def cancel(job_id: int, grace: float = CANCEL_GRACE) -> dict:
+def cancel(job_id: int, grace: float = CANCEL_GRACE, actor=None) -> dict:
     """Stop a queued or running job: SIGTERM to all its processes, SIGKILL after `grace` seconds.
 
-    It returns once every process is gone, and only then records the job cancelled.
+    It returns once every process is gone, and only then records the job cancelled. Only the
+    job's owner or an admin may (see alignui.people.acting.require_owner).
     """
     db = store.connect()
     row = get(job_id, db)
+    acting.require_owner(row["owner"], f"cancelling job {job_id}", actor)
     cursor = db.execute("update jobs set status = 'cancelling' where id = ? and status in ('queued', 'running')",
                         [job_id])
     db.conn.commit()
@@ -240,14 +295,17 @@ def cancel(job_id: int, grace: float = CANCEL_GRACE) -> dict:
     return show(job_id)
 
 
-def resume(job_id: int, overrides: dict | None = None) -> dict:
+def resume(job_id: int, overrides: dict | None = None, actor=None) -> dict:
     """Continue an ended job from its latest complete checkpoint, optionally with changed settings.
 
     Half-written checkpoints (a killed save) are deleted first. With no complete checkpoint the run
-    starts over. `overrides` are TRL config fields, as in `TrainSpec.args`.
+    starts over. `overrides` are TRL config fields, as in `TrainSpec.args`. Only the job's owner
+    or an admin may resume it.
     """
     db = store.connect()
     row = get(job_id, db)
+    acting.require_owner(row["owner"], f"resuming job {job_id}", actor)
+    check_job_limit(db, actor or acting.current())
     if row["status"] in ACTIVE:
         raise StateError(f"job {job_id} is {row['status']}: it can be resumed once it has ended")
     run = RunFolder(Path(row["run_dir"]))

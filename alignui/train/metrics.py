@@ -5,6 +5,8 @@ Pure and light: the UI, the CLI and the doctor read metrics without importing to
 
 import json
 import math
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,18 +68,50 @@ def charts(algorithm: str) -> tuple[Chart, ...]:
 
 
 def read(path: Path) -> list[dict]:
-    """Every logged dict, in order. A half-written last line (the job is writing) is skipped."""
+    """Every logged dict, in order. A half-written last line (the job is writing) is skipped.
+
+    The file only grows while a job runs, and the Train tab reads it every 2 s: what was read
+    before is kept, and only the bytes appended since are parsed. A file rewritten meanwhile
+    (resume truncates it) is read again in full.
+    """
+    path = Path(path)
     try:
-        lines = Path(path).read_text().splitlines()
+        with path.open("rb") as file:
+            inode = os.fstat(file.fileno()).st_ino
+            with _lock:
+                known = _read_so_far.get(str(path))
+            records, offset = [], 0
+            if known and known[0] == inode and _unchanged(file, known[1], known[2]):
+                records, offset = list(known[3]), known[1]
+            file.seek(offset)
+            new = file.read()
     except FileNotFoundError:
         return []
-    records = []
-    for line in lines:
+    complete = new[:new.rfind(b"\n") + 1]  # a line without its newline is still being written
+    for line in complete.splitlines():
         try:
             records.append(json.loads(line))
         except ValueError:
             continue
-    return records
+    offset += len(complete)
+    with _lock:
+        _read_so_far[str(path)] = (inode, offset, complete[-TAIL_CHECK:] if complete else
+                                   (known[2] if known and offset else b""), records)
+    return list(records)
+
+
+#: Bytes before the read offset compared, to tell an appended file from a rewritten one.
+TAIL_CHECK = 64
+_read_so_far: dict[str, tuple] = {}
+_lock = threading.Lock()
+
+
+def _unchanged(file, offset: int, tail: bytes) -> bool:
+    """Whether the file still holds `tail` just before `offset` (it was appended to, not rewritten)."""
+    if offset < len(tail):
+        return False
+    file.seek(offset - len(tail))
+    return file.read(len(tail)) == tail
 
 
 def truncate(path: Path, step: int) -> None:

@@ -1,6 +1,6 @@
 """The Evaluate tab: the aligned model's win rate against the reference, with its history.
 
-Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list_prompt_sets).
+Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list_prompt_sets, rater_agreement).
 """
 
 import gradio as gr
@@ -11,7 +11,8 @@ JUDGES = [("Verifier: check each answer against the prompt's answer column", "ve
           ("Reward model: a local sequence-classification model folder", "reward-model"),
           ("Human votes from the Compare tab", "votes")]
 HISTORY_COLUMNS = ["id", "when", "aligned", "reference", "judge", "prompts", "wins / ties / losses",
-                   "win rate (95% CI)", "accuracy: reference → aligned"]
+                   "win rate (95% CI)", "accuracy: reference → aligned", "owner"]
+AGREEMENT_COLUMNS = ["rater_a", "rater_b", "pairs", "agreed", "agreement"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
 
@@ -56,7 +57,13 @@ def render(tab: gr.Tab) -> None:
         report_id = gr.Number(label="Show evaluation", precision=0)
         show = gr.Button("Show", size="sm")
 
+    with gr.Accordion("Agreement between raters (pairs judged by more than one person)", open=False):
+        agreement_button = gr.Button("Compute", size="sm")
+        agreement_summary = gr.Markdown()
+        agreement_table = gr.Dataframe(headers=AGREEMENT_COLUMNS, interactive=False)
+
     report_outputs = [summary, chart, per_prompt]
+    agreement_button.click(rater_agreement, outputs=[agreement_summary, agreement_table], api_name="rater_agreement")
     run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
                                 max_new_tokens], outputs=[*report_outputs, history], api_name="evaluate")
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
@@ -98,6 +105,18 @@ def show_evaluation(report_id):
     if report_id is None:
         raise gr.Error("Type the id of an evaluation from the history.")
     return report_view(run.get(int(report_id)))
+
+
+def rater_agreement():
+    import pandas as pd
+
+    from alignui.people import agreement
+
+    found = agreement.report()
+    pooled = found["overall"]
+    text = (f"**{pooled['agreement']:.0%}** agreement over {pooled['pairs']} pairs judged by two raters."
+            if pooled["pairs"] else "No pair of answers has been judged by two raters yet.")
+    return text, pd.DataFrame(found["raters"], columns=AGREEMENT_COLUMNS)
 
 
 def list_prompt_sets():
@@ -154,4 +173,5 @@ def history_row(report: dict) -> list:
     return [report["id"], (report["created_at"] or "")[:16].replace("T", " "), label(report["aligned"]),
             label(report["reference"]), report["judge"], report["n"],
             f"{report['wins']} / {report['ties']} / {report['losses']}",
-            f"{report['win_rate']:.1%} ({report['ci_low']:.1%} – {report['ci_high']:.1%})", accuracy]
+            f"{report['win_rate']:.1%} ({report['ci_low']:.1%} – {report['ci_high']:.1%})", accuracy,
+            report.get("owner") or ""]

@@ -15,7 +15,7 @@ from alignui.train import metrics
 from alignui.ui import run_form
 from alignui.ui.errors import user_errors
 
-JOB_COLUMNS = ["job_id", "status", "algorithm", "model", "dataset", "step", "max_steps", "created_at"]
+JOB_COLUMNS = ["job_id", "status", "algorithm", "model", "dataset", "step", "max_steps", "owner", "created_at"]
 #: Seconds between two refreshes of the selected job.
 POLL_SECONDS = 2.0
 LOG_LINES = 40

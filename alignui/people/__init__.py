@@ -1,0 +1,1 @@
+"""People: accounts and roles, who is acting, login limits, and agreement between raters."""
