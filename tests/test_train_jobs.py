@@ -10,6 +10,7 @@ from conftest import run_cli
 from test_train_data import data_file
 
 from alignui.train import jobs, procs
+from alignui.train.backends import local
 from alignui.train.spec import HardwareSpec, TrainSpec
 
 
@@ -30,7 +31,7 @@ def wait_for(condition, timeout=120, what="condition"):
 
 def processes_of(job_id) -> set[int]:
     row = jobs.get(job_id)
-    return procs.family({row["pid"]} | jobs.worker_pids(row), group=row["pid"])
+    return procs.family({row["pid"]} | local.worker_pids(row), group=row["pid"])
 
 
 @pytest.mark.timeout(300)

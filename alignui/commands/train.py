@@ -22,6 +22,11 @@ def register(subparsers) -> None:
                        help="share of the rows held out for evaluation (default 0.05; 0 turns evaluation off)")
     train.add_argument("--gpus", default="", metavar="IDS",
                        help="GPUs to use, as in CUDA_VISIBLE_DEVICES (e.g. 0,1); default: all")
+    train.add_argument("--backend", choices=["local", "ray"], default=None,
+                       help="where the job runs: this machine (default), or a Ray cluster "
+                            "(the default when ALIGNUI_RAY_ADDRESS is set)")
+    train.add_argument("--address", metavar="URL",
+                       help="the Ray cluster's dashboard address, e.g. http://HEAD:8265 (default: $ALIGNUI_RAY_ADDRESS)")
     train.add_argument("--wait", action="store_true", help="block until the job ends; exit 1 unless it succeeded")
     train.add_argument("--json", action="store_true", help="print one JSON object")
     train.set_defaults(func=run_train)
@@ -33,7 +38,7 @@ def add_set_option(parser) -> None:
 
 
 def run_train(args) -> int:
-    from alignui.train import fields, jobs
+    from alignui.train import backends, fields, jobs
     from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
 
     spec = TrainSpec(
@@ -41,7 +46,7 @@ def run_train(args) -> int:
         args=fields.parse_assignments(args.set), lora=LoraSpec() if args.lora else None,
         hardware=HardwareSpec(gpus=args.gpus, processes=args.processes), eval_fraction=args.eval_fraction,
     )
-    job = jobs.submit(spec)
+    job = jobs.submit(spec, backend=backends.choose(args.backend or ("ray" if args.address else None), args.address))
     return report(jobs.wait(job["job_id"]) if args.wait else job, args)
 
 
@@ -53,6 +58,8 @@ def report(job: dict, args) -> int:
         print(f"job {job['job_id']}: {job['status']}")
         print(f"  run folder: {job['run_dir']}")
         print(f"  output:     {job['output_dir']}")
+        if job.get("cluster_job_id"):
+            print(f"  Ray job:    {job['cluster_job_id']}")
         if job["error"]:
             print(f"  error:      {job['error']}")
         if job["status"] in ("queued", "running"):

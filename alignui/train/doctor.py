@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alignui.errors import AlignUIError
-from alignui.train import jobs, metrics
+from alignui.train import backends, jobs, metrics
 from alignui.train.run_folder import RunFolder
 from alignui.train.spec import TrainSpec
 
@@ -103,7 +103,8 @@ def apply(job_id: int) -> dict:
         raise AlignUIError(f"the doctor finds nothing to fix in job {job_id}")
     run = jobs.run_folder(job_id)
     spec = fixed_spec(TrainSpec.load(run.spec), found, best_checkpoint(run, metrics.read(run.metrics)))
-    return jobs.submit(dataclasses.replace(spec, dataset=str(run.data)), parent_id=job_id)
+    return jobs.submit(dataclasses.replace(spec, dataset=str(run.data)), parent_id=job_id,
+                       backend=backends.of(jobs.get(job_id)))  # where the diagnosed job ran
 
 
 def best_checkpoint(run: RunFolder, records: list[dict]) -> Path | None:

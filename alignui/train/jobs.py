@@ -1,29 +1,25 @@
 """Training jobs: submit, watch, cancel, resume, and reconcile the job table with reality.
 
-A job is a row in the `jobs` table, a run folder (run_folder.py) and a supervisor process
-(supervisor.py) that leads its own session: it waits for the job's turn in the queue, runs
-`accelerate launch`, and records how the run ended. Watching, cancelling and reconciling import
-nothing heavy, so the app and the CLI stay fast; only `submit` (and `resume` with changed
-settings) checks the spec against TRL. The training itself happens in the supervisor's children.
+A job is a row in the `jobs` table, a run folder (run_folder.py) and processes that a backend
+(backends/) starts: on this machine, a supervisor process (supervisor.py) that leads its own session,
+waits for the job's turn in the queue, runs `accelerate launch` and records how the run ended; or a
+Ray job on a cluster. Watching, cancelling and reconciling import nothing heavy, so the app and the
+CLI stay fast; only `submit` (and `resume` with changed settings) checks the spec against TRL.
 
 Statuses: queued → running → succeeded | failed | cancelled, and interrupted for a job whose
 processes vanished without a word (killed, or the machine restarted).
 """
 
 import dataclasses
-import os
 import shutil
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from alignui import settings, store
+from alignui import store
 from alignui.errors import AlignUIError, DataError, NotFound, SpecError
-from alignui.train import hardware, job_queue, metrics, procs
+from alignui.train import backends, job_queue, metrics
 from alignui.train.run_folder import RunFolder
 from alignui.train.spec import TrainSpec
 
@@ -31,39 +27,41 @@ ACTIVE = ("queued", "running")
 ENDED = ("succeeded", "failed", "cancelled", "interrupted")
 #: Seconds a cancelled job's processes get to exit on SIGTERM before SIGKILL.
 CANCEL_GRACE = 10.0
-#: A row whose supervisor never recorded its pid is left alone this long (it may be starting).
-START_GRACE = 60.0
-INTERRUPTED = ("the job's processes ended without reporting (killed, or the machine restarted); "
-               "resume it to continue from its last checkpoint")
 
 
 # ----- submitting -----
-def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
-    """Queue a training run and start its supervisor; returns the job (see `show`).
+def submit(spec: TrainSpec, parent_id: int | None = None, backend: "backends.Backend | None" = None) -> dict:
+    """Queue a training run on `backend` (default: backends.choose()) and start it; returns the job (see `show`).
 
     The dataset (a catalog name or a data file) is made TRL-ready and copied into the run folder,
-    so later edits to the catalog or the file never change what this job trains on.
+    so later edits to the catalog or the file never change what this job trains on. A job that
+    cannot be started (bad input, a cluster out of reach) leaves no job row and no run folder.
     """
+    backend = backend or backends.choose()
     spec = dataclasses.replace(spec, model=resolve_model(spec.model)).validate()
-    if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
-        hardware.check(spec.hardware.gpus, spec.hardware.processes)
+    backend.check(spec)
     db = store.connect()
     job_id = db["jobs"].insert({
         "status": "queued", "algorithm": spec.algorithm, "model": spec.model, "dataset": spec.dataset,
         "gpus": spec.hardware.gpus, "parent_id": parent_id, "created_at": store.now(),
+        "backend": backend.name, "cluster_address": backend.address,
     }).last_pk
-    run = RunFolder(settings.runs_dir() / str(job_id))
+    run = RunFolder(backend.runs_dir() / str(job_id))
     try:
         run.root.mkdir(parents=True)
+    except OSError as error:  # never clean up a folder that is not ours
+        db["jobs"].delete(job_id)
+        raise AlignUIError(f"cannot make the run folder {run.root}: {error}; a run folder of that name "
+                           "exists already when two data homes share one storage folder") from None
+    try:
         snapshot_dataset(spec, run)
         spec.save(run.spec)
+        db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
+        backend.start(db, job_id, run, {})
     except BaseException:
-        # Bad input leaves no trace: no job row, no run folder.
         db["jobs"].delete(job_id)
         shutil.rmtree(run.root, ignore_errors=True)
         raise
-    db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
-    _start_supervisor(db, job_id, run, {})
     return show(job_id)
 
 
@@ -95,30 +93,6 @@ def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:
         shutil.copyfile(entry.path, run.data)
 
 
-def _start_supervisor(db, job_id: int, run: RunFolder, fields: dict) -> None:
-    """Start the job's supervisor, then record its pid together with `fields` in one update.
-
-    The supervisor does nothing until it finds its own pid in the row.
-    """
-    with run.log.open("a") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "alignui.train.supervisor", str(job_id)],
-            cwd=run.root, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=_environment(),
-            start_new_session=True,  # its own session and process group: outlives us, stops as one
-        )
-    # Reap it when it ends so a long-lived app does not collect zombies.
-    threading.Thread(target=proc.wait, daemon=True).start()
-    db["jobs"].update(job_id, {"pid": proc.pid, "pid_start_time": procs.start_time(proc.pid), **fields})
-
-
-def _environment() -> dict[str, str]:
-    """Ours, with this data home and this copy of alignui importable from any working folder."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-    return dict(os.environ, ALIGNUI_HOME=str(settings.home()), PYTHONPATH=path)
-
-
 # ----- reading -----
 def get(job_id: int, db=None) -> dict:
     db = db or store.connect()
@@ -142,6 +116,7 @@ def summary(row: dict) -> dict:
         "world_size": row["world_size"], "output_dir": row["output_dir"], "run_dir": row["run_dir"],
         "error": row["error"], "resumed_from_step": row["resumed_from_step"], "parent_id": row["parent_id"],
         "created_at": row["created_at"], "started_at": row["started_at"], "finished_at": row["finished_at"],
+        "backend": row["backend"], "cluster_job_id": row["cluster_job_id"],
         "eta_seconds": metrics.eta_seconds(row["step"], row["max_steps"], row["first_step"],
                                           row["first_step_at"], row["step_at"])
         if row["status"] == "running" else None,
@@ -152,9 +127,14 @@ def show(job_id: int) -> dict:
     """Everything known about a job, with every logged metrics dict (each has its `step`)."""
     db = store.connect()
     row = get(job_id, db)
+    backend = backends.of(row)
+    if backend.remote and row["status"] in ACTIVE:  # nothing on the cluster writes to this database
+        backend.refresh(db, row)
+        row = get(job_id, db)
     found = summary(row)
     found["metrics"] = metrics.read(RunFolder(Path(row["run_dir"])).metrics) if row["run_dir"] else []
-    found["queue_position"] = len(job_queue.ahead_of(db, row["id"])) if row["status"] == "queued" else None
+    found["queue_position"] = (len(job_queue.ahead_of(db, row["id"]))
+                               if row["status"] == "queued" and not backend.remote else None)
     return found
 
 
@@ -193,9 +173,7 @@ def cancel(job_id: int, grace: float = CANCEL_GRACE) -> dict:
     if row["status"] not in ACTIVE:
         raise AlignUIError(f"job {job_id} is not queued or running (it is {row['status']})")
     finish(db, job_id, "cancelled", None)
-    left = stop_processes(row, grace)
-    if left:
-        raise AlignUIError(f"job {job_id}: processes {sorted(left)} did not stop; stop them by hand")
+    backends.of(row).stop(db, row, grace)
     return show(job_id)
 
 
@@ -218,8 +196,9 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
     latest = run.latest_checkpoint()
     metrics.truncate(run.metrics, latest[0] if latest else 0)
     run.error.unlink(missing_ok=True)
+    run.progress.unlink(missing_ok=True)
     shutil.rmtree(run.workers, ignore_errors=True)
-    _start_supervisor(db, job_id, run, {
+    backends.of(row).start(db, job_id, run, {
         "status": "queued", "error": None, "finished_at": None, "started_at": None,
         "first_step": None, "first_step_at": None, "step_at": None,
         "resumed_from_step": latest[0] if latest else 0,
@@ -229,67 +208,21 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
 
 # ----- keeping the table true -----
 def reconcile() -> list[int]:
-    """Mark queued or running jobs whose processes are gone as interrupted; returns their ids.
+    """Bring queued and running jobs up to date with reality; returns the ids of those that ended.
 
-    Run on every app and CLI start: it reads one small query and /proc, nothing more.
+    Run on every app and CLI start, and while waiting: a local job whose processes are gone is
+    interrupted (one small query and /proc); a ray job gets the status its cluster reports.
     """
     db = store.connect()
-    changed = []
-    for row in db.query("select id, pid, pid_start_time, run_dir, created_at from jobs "
-                        "where status in ('queued', 'running')"):
-        if row["pid"] is None:
-            if _age_seconds(row["created_at"]) < START_GRACE:
-                continue
-        elif procs.alive(row["pid"], row["pid_start_time"]):
-            continue
-        error = INTERRUPTED
-        if row["run_dir"] and RunFolder(Path(row["run_dir"])).error.exists():
-            error = RunFolder(Path(row["run_dir"])).error.read_text().strip()
-        if finish(db, row["id"], "interrupted", error):
-            changed.append(row["id"])
-            stop_processes(row, CANCEL_GRACE)  # a launcher or worker that outlived its supervisor
-    return changed
+    return [row["id"] for row in db.query("select * from jobs where status in ('queued', 'running')")
+            if backends.of(row).refresh(db, row)]
 
 
-def finish(db, job_id: int, status: str, error: str | None) -> bool:
+def finish(db, job_id: int, status: str, error: str | None, finished_at: str | None = None) -> bool:
     """Set an end status, unless the job has ended already; True if this call ended it."""
     cursor = db.execute(
         "update jobs set status = ?, error = ?, finished_at = ? where id = ? and status in ('queued', 'running')",
-        [status, error, store.now(), job_id],
+        [status, error, finished_at or store.now(), job_id],
     )
     db.conn.commit()
     return cursor.rowcount == 1
-
-
-def stop_processes(row: dict, grace: float) -> set[int]:
-    """Stop every process of the job still running (see procs.stop_family); returns any left."""
-    leader = row["pid"] if procs.alive(row["pid"], row["pid_start_time"]) else None
-    roots = worker_pids(row) | ({leader} if leader else set())
-    return procs.stop_family(roots, group=leader, grace=grace) if roots else set()
-
-
-def worker_pids(row: dict) -> set[int]:
-    """Live launcher and training processes the run folder lists (they may sit in sessions of their own).
-
-    Each is checked against its recorded start time, so a reused pid is never taken for ours.
-    """
-    if not row["run_dir"]:
-        return set()
-    folder = RunFolder(Path(row["run_dir"])).workers
-    found = set()
-    for path in folder.glob("*") if folder.is_dir() else []:
-        try:
-            pid, started = path.read_text().split()
-            if procs.alive(int(pid), float(started) if started != "None" else None):
-                found.add(int(pid))
-        except (OSError, ValueError):
-            continue
-    return found
-
-
-def _age_seconds(timestamp: str | None) -> float:
-    from datetime import UTC, datetime
-
-    if not timestamp:
-        return float("inf")
-    return (datetime.now(UTC) - datetime.fromisoformat(timestamp)).total_seconds()

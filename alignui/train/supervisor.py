@@ -15,6 +15,7 @@ from pathlib import Path
 
 from alignui import store
 from alignui.train import job_queue, jobs, launcher, procs
+from alignui.train.backends import local
 from alignui.train.run_folder import RunFolder
 from alignui.train.spec import TrainSpec
 
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stop_children(db, job_id: int) -> None:
-    procs.stop_family(jobs.worker_pids(db["jobs"].get(job_id)), group=os.getpid())
+    procs.stop_family(local.worker_pids(db["jobs"].get(job_id)), group=os.getpid())
 
 
 def _terminate(signum, frame):

@@ -44,6 +44,9 @@ def render() -> None:
         gpus = gr.CheckboxGroup([], label="GPUs (none ticked: all)")
         processes = gr.Number(1, label="Processes", precision=0, minimum=1, info="one per GPU for DDP")
         eval_fraction = gr.Slider(0, 0.3, value=0.05, step=0.01, label="Held out for evaluation")
+        # Shown only when a Ray cluster is configured (ALIGNUI_RAY_ADDRESS); its resources are in `hardware`.
+        backend = gr.Radio(["local", "ray"], value="local", label="Run on", visible=False,
+                           info="this machine, or the Ray cluster")
     launch_button = gr.Button("Launch", variant="primary")
     launch_message = gr.Markdown()
 
@@ -73,7 +76,7 @@ def render() -> None:
 
     form = [algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction]
     watch = [details, status, progress, *plots, log, diagnosis, timer, jobs_table]
-    launch_button.click(launch, inputs=form, outputs=[launch_message, job_id, jobs_table], api_name="launch")
+    launch_button.click(launch, inputs=[*form, backend], outputs=[launch_message, job_id, jobs_table], api_name="launch")
     recipe.upload(load_recipe, inputs=recipe, outputs=form, api_name="load_recipe")
     refresh.click(list_jobs, outputs=jobs_table, api_name="jobs")
     jobs_table.select(pick_job, outputs=job_id, api_visibility="private")
@@ -84,7 +87,7 @@ def render() -> None:
                         api_name="resume")
     apply_button.click(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
                        api_name="apply_fix")
-    gr.on(None, page_load, outputs=[hardware, gpus, dataset, jobs_table, job_id], api_name="hardware")
+    gr.on(None, page_load, outputs=[hardware, gpus, dataset, jobs_table, job_id, backend], api_name="hardware")
     # Datasets saved in the Data tab since the page loaded appear when the list is opened.
     dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
 
@@ -99,8 +102,9 @@ def _need_job(job_id) -> int:
 
 # ----- handlers -----
 @user_errors
-def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction):
-    from alignui.train import fields, jobs
+def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction,
+           backend="local"):
+    from alignui.train import backends, fields, jobs
     from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
 
     rank = int(lora_rank or 16)
@@ -111,8 +115,10 @@ def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, pr
         hardware=HardwareSpec(gpus=",".join(str(g) for g in gpus or []), processes=int(processes or 1)),
         eval_fraction=float(eval_fraction),
     )
-    job = jobs.submit(spec)
-    return f"Job {job['job_id']} {job['status']}: run folder `{job['run_dir']}`.", job["job_id"], list_jobs()
+    job = jobs.submit(spec, backend=backends.choose(backend or "local"))
+    where = f" on the Ray cluster as `{job['cluster_job_id']}`" if job["cluster_job_id"] else ""
+    return (f"Job {job['job_id']} {job['status']}{where}: run folder `{job['run_dir']}`.", job["job_id"],
+            list_jobs())
 
 
 @user_errors
@@ -182,15 +188,32 @@ def saved_dataset_choices():
 
 
 def page_load():
-    """Hardware, saved datasets and jobs; the newest job is picked, so a reopened page shows it live."""
+    """Hardware (and the Ray cluster, when one is configured), saved datasets and jobs; the newest job
+    is picked, so a reopened page shows it live."""
     from alignui.data import catalog
-    from alignui.train import hardware
+    from alignui.train import backends, hardware
 
     gpus = [(g.label, str(g.index)) for g in hardware.gpus()]
     names = [entry.name for entry in catalog.list_entries()]
     table = list_jobs()
     newest = int(table["job_id"].iloc[0]) if len(table) else None
-    return hardware.describe(), gr.CheckboxGroup(choices=gpus), gr.Dropdown(choices=names), table, newest
+    address = backends.ray_address()
+    return (hardware.describe() + (f"\n\n{cluster_markdown(address)}" if address else ""),
+            gr.CheckboxGroup(choices=gpus), gr.Dropdown(choices=names), table, newest,
+            gr.Radio(visible=bool(address), value=backends.default_name()))
+
+
+def cluster_markdown(address: str) -> str:
+    """The configured Ray cluster's nodes, CPUs and GPUs, or why they cannot be read."""
+    from alignui.errors import AlignUIError
+    from alignui.train.backends import ray
+
+    try:
+        found = ray.cluster_info(address)
+    except AlignUIError as error:
+        return f"Ray cluster: {error}"
+    return (f"Ray cluster at `{found['address']}`: {found['nodes']} node(s), {found['cpus']:g} CPUs, "
+            f"{found['gpus']:g} GPUs.")
 
 
 # ----- presentation -----
@@ -211,6 +234,8 @@ def plot_frame(records: list[dict], keys: tuple[str, ...]) -> pd.DataFrame:
 def status_markdown(job: dict) -> str:
     lines = [(f"**Job {job['job_id']}** · `{job['status']}` · {job['algorithm']} on `{job['model']}` · "
               f"data `{job['dataset']}`")]
+    if job["cluster_job_id"]:
+        lines.append(f"On the Ray cluster as `{job['cluster_job_id']}`.")
     if job["queue_position"]:
         lines.append(f"Waiting for {job['queue_position']} job(s) on the same GPUs to finish.")
     if job["world_size"]:
