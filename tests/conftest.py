@@ -1,5 +1,6 @@
 """Shared fixtures: a private data home for every test, and a real app server for UI tests."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -40,21 +41,16 @@ def run_cli(*args, home=None, check=False, timeout=300):
     return result
 
 
-@pytest.fixture(scope="session")
-def app_server(tmp_path_factory):
-    """A real `python app.py` server on a free port, with its own data home.
-
-    Yields (url, home). Shared by the UI tests of a session; tests must not depend on each other's data.
-    """
-    home = tmp_path_factory.mktemp("server-home")
+@contextlib.contextmanager
+def serve_app(home: Path, **env_vars):
+    """A real `python app.py` server on a free port with data home `home` (and `env_vars`); yields its URL."""
     port = free_port()
-    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False", **env_vars)
     log = open(home / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -67,13 +63,26 @@ def app_server(tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("app.py did not start:\n" + (home / "server.log").read_text())
-    yield url, home
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """A real `python app.py` server on a free port, with its own data home.
+
+    Yields (url, home). Shared by the UI tests of a session; tests must not depend on each other's data.
+    """
+    home = tmp_path_factory.mktemp("server-home")
+    with serve_app(home) as url:
+        yield url, home
 
 
 @pytest.fixture(scope="session")

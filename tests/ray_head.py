@@ -14,13 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from conftest import free_port
+
 from alignui.train import procs
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _free(port: int) -> bool:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import free_port, run_cli
+from conftest import free_port, run_cli, serve_app
 from ray_head import local_head
 from test_train_data import data_file
 from test_train_jobs import tiny_spec, wait_for
@@ -117,6 +117,27 @@ def test_cancel_stops_the_ray_job_and_its_workers_and_a_fresh_process_picks_the_
     assert jobs.get(job_id)["status"] == "cancelled"  # a later look at the cluster does not undo it
     jobs.reconcile()
     assert jobs.get(job_id)["status"] == "cancelled"
+
+
+@pytest.mark.timeout(300)
+def test_the_train_tab_shows_the_cluster_and_launches_on_it(tmp_path, tiny_model, ray_head):
+    from gradio_client import Client
+
+    home = tmp_path / "app-home"
+    home.mkdir()
+    with serve_app(home, ALIGNUI_RAY_ADDRESS=ray_head) as url:
+        client = Client(url, verbose=False)
+        hardware, _gpus, _datasets, _table, _newest, backend = client.predict(api_name="/hardware")
+        assert f"Ray cluster at `{ray_head}`: 1 node(s), 2 CPUs, 0 GPUs." in hardware
+        assert backend == "ray"  # the cluster is configured: ray is the default choice
+
+        message, job_id, _table = client.predict(
+            "dpo", str(tiny_model), str(data_file(tmp_path, "dpo")), "max_steps=5000\nmax_length=32", False, 16, [],
+            2, 0.0, "ray", api_name="/launch")
+        assert "on the Ray cluster as `alignui-" in message
+        cluster_job_id = client.predict(job_id, api_name="/job_status")[0]["cluster_job_id"]
+        client.predict(job_id, api_name="/cancel")
+    assert ray_client(ray_head).get_job_status(cluster_job_id).value == "STOPPED"
 
 
 def test_an_unreachable_cluster_is_refused_at_submit_and_leaves_no_job(tmp_path, alignui_home, tiny_model):
