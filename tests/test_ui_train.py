@@ -73,7 +73,7 @@ def test_a_recipe_fills_the_form(client, tmp_path):
 
 def test_the_page_says_where_jobs_train_and_picks_the_newest_job(client):
     hardware, _gpus, _datasets, table, newest, backend = client.predict(api_name="/hardware")
-    assert backend == "local"  # and the choice is hidden: no cluster is configured
+    assert (backend["visible"], backend["value"]) == (False, "local")  # no cluster is configured: no choice
     assert "CPU" in hardware or "GPU" in hardware
     assert newest == (max(row[0] for row in table["data"]) if table["data"] else None)
 
