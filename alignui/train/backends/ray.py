@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import socket
 import time
 from datetime import UTC, datetime
@@ -72,7 +73,8 @@ class RayBackend:
         spec_processes = launcher.total_processes(_load_spec(run))
         use_gpu = cluster_info(self.address)["gpus"] >= spec_processes
         submission_id = f"alignui-{job_id}-{secrets.token_hex(4)}"
-        entrypoint = f"python -P -m {DRIVER} {run.root} --workers {spec_processes}" + (" --gpu" if use_gpu else "")
+        entrypoint = shlex.join(["python", "-P", "-m", DRIVER, str(run.root), "--workers", str(spec_processes),
+                                 *(["--gpu"] if use_gpu else [])])
         try:
             client(self.address).submit_job(
                 entrypoint=entrypoint, submission_id=submission_id,
