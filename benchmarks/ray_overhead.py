@@ -29,12 +29,13 @@ PROCESSES = 2
 
 
 def run(backend, model: Path, data: Path, steps: int) -> dict:
+    from alignui.recipe.spec import HardwareSpec, TrainSpec
+    from alignui.recipe.validate import validate
     from alignui.train import jobs
-    from alignui.train.spec import HardwareSpec, TrainSpec
 
     spec = TrainSpec("dpo", str(model), str(data), args={**ARGS, "max_steps": steps}, eval_fraction=0,
                      hardware=HardwareSpec(processes=PROCESSES))
-    spec.validate()  # imports TRL once, outside the timed launch (the app and CLI have it loaded)
+    validate(spec)  # imports TRL once, outside the timed launch (the app and CLI have it loaded)
     submitted = time.time()
     job = jobs.wait(jobs.submit(spec, backend=backend)["job_id"], poll=0.2)
     if job["status"] != "succeeded" or job["world_size"] != PROCESSES:

@@ -17,6 +17,8 @@ from ray_head import local_head
 from test_train_data import data_file
 from test_train_jobs import tiny_spec, wait_for
 
+from alignui.recipe import form
+from alignui.recipe.spec import HardwareSpec, TrainSpec
 from alignui.train import backends, jobs, procs
 from alignui.train.backends.ray_job import WORKER_DIED
 
@@ -102,10 +104,11 @@ def test_a_job_launched_in_the_train_tab_outlives_the_app_and_cancel_stops_its_w
         assert f"Ray cluster at `{ray_head}`: 1 node(s), 2 CPUs, 0 GPUs." in hardware
         # The choice is shown, with ray as the default: a cluster is configured.
         assert (backend["visible"], backend["value"]) == (True, "ray")
-        message, job_id, _table = client.predict(
-            "dpo", str(tiny_model), str(data_file(tmp_path, "dpo")),
-            "max_steps=5000\nmax_length=32\nper_device_train_batch_size=2\nlogging_steps=1", False, 16, [], 2, 0.0,
-            "ray", api_name="/launch")
+        spec = TrainSpec("dpo", "", "", args={"max_steps": 5000, "max_length": 32, "per_device_train_batch_size": 2,
+                                              "logging_steps": 1}, hardware=HardwareSpec(processes=2), eval_fraction=0)
+        values = form.values_from_spec(spec)
+        message, job_id, _table = client.predict("dpo", str(tiny_model), str(data_file(tmp_path, "dpo")),
+                                                 *[values[name] for name in form.NAMES], "ray", api_name="/launch")
         assert "on the Ray cluster as `alignui-" in message
     # The app is gone; fresh processes pick the job up from the cluster, as a restarted app does.
 

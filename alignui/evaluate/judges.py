@@ -67,10 +67,10 @@ class RewardModel:
     """Scores (prompt, answer) with a local sequence-classification model that has one output."""
 
     def __init__(self, path: str):
-        from alignui.arena.models import trust_remote_code
-
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from alignui.arena.models import trust_remote_code
 
         self.name = REWARD_MODEL + path
         self.torch = torch

@@ -7,7 +7,9 @@ Ray job on a cluster. Watching, cancelling and reconciling import nothing heavy,
 CLI stay fast; only `submit` (and `resume` with changed settings) checks the spec against TRL.
 
 Statuses: queued → running → succeeded | failed | cancelled, and interrupted for a job whose
-processes vanished without a word (killed, or the machine restarted).
+processes vanished without a word (killed, or the machine restarted). A cancel passes through
+cancelling while its processes stop: the job is recorded cancelled only once none is left, and until
+then the queue starts nothing on its GPUs.
 """
 
 import dataclasses
@@ -18,27 +20,30 @@ from pathlib import Path
 from sqlite_utils.db import NotFoundError
 
 from alignui import store
-from alignui.errors import AlignUIError, DataError, NotFound, SpecError
+from alignui.errors import AlignUIError, DataError, NotFound, SpecError, StateError
+from alignui.recipe.spec import TrainSpec
+from alignui.recipe.validate import validate
 from alignui.train import backends, job_queue, metrics
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import TrainSpec
 
-ACTIVE = ("queued", "running")
+ACTIVE = ("queued", "running", "cancelling")
 ENDED = ("succeeded", "failed", "cancelled", "interrupted")
 #: Seconds a cancelled job's processes get to exit on SIGTERM before SIGKILL.
 CANCEL_GRACE = 10.0
 
 
 # ----- submitting -----
-def submit(spec: TrainSpec, parent_id: int | None = None, backend: "backends.Backend | None" = None) -> dict:
+def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder | None = None,
+           backend: "backends.Backend | None" = None) -> dict:
     """Queue a training run on `backend` (default: backends.choose()) and start it; returns the job (see `show`).
 
-    The dataset (a catalog name or a data file) is made TRL-ready and copied into the run folder,
-    so later edits to the catalog or the file never change what this job trains on. A job that
-    cannot be started (bad input, a cluster out of reach) leaves no job row and no run folder.
+    The dataset (a catalog name or a data file) is made TRL-ready, split (grouped by prompt) and
+    written into the run folder as train.jsonl and eval.jsonl, so later edits to the catalog or the
+    file never change what this job trains on. `data_from` reuses another run's split as it is.
+    A job that cannot be started (bad input, a cluster out of reach) leaves no job row and no run folder.
     """
     backend = backend or backends.choose()
-    spec = dataclasses.replace(spec, model=resolve_model(spec.model)).validate()
+    spec = validate(dataclasses.replace(spec, model=resolve_model(spec.model)))
     backend.check(spec)
     db = store.connect()
     job_id = db["jobs"].insert({
@@ -54,7 +59,10 @@ def submit(spec: TrainSpec, parent_id: int | None = None, backend: "backends.Bac
         raise AlignUIError(f"cannot make the run folder {run.root}: {error}; a run folder of that name "
                            "exists already when two data homes share one storage folder") from None
     try:
-        snapshot_dataset(spec, run)
+        if data_from is not None:
+            copy_split(data_from, run)
+        else:
+            snapshot_dataset(spec, run)
         spec.save(run.spec)
         db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
         backend.start(db, job_id, run, {})
@@ -76,11 +84,13 @@ def resolve_model(model: str) -> str:
 
 
 def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:
-    """Write the TRL-ready rows of a catalog dataset or a data file to the run folder.
+    """Write the TRL-ready rows of a catalog dataset or a data file to the run folder, split.
 
     Refuses data of a type the algorithm cannot train on, saying how to convert it.
     """
     from alignui.data import catalog
+    from alignui.data.export import read_jsonl, write_jsonl
+    from alignui.data.split import DEFAULT_SEED, split_rows
 
     entry = catalog.lookup(spec.dataset, into=run.root)
     if entry.type not in spec.algo.data_types:
@@ -89,8 +99,20 @@ def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:
             f"{entry.type}; convert it with `python -m alignui data convert --to {spec.algo.data_types[0]}` "
             "or pick another algorithm"
         )
-    if Path(entry.path).resolve() != run.data.resolve():
-        shutil.copyfile(entry.path, run.data)
+    train, held_out = split_rows(read_jsonl(entry.path), spec.eval_fraction,
+                                 spec.args.get("seed", DEFAULT_SEED))
+    write_jsonl(train, run.train_data)
+    if held_out:
+        write_jsonl(held_out, run.eval_data)
+    if Path(entry.path).parent == run.root:  # the normalised copy of a data file: the split replaces it
+        Path(entry.path).unlink()
+
+
+def copy_split(source: RunFolder, run: RunFolder) -> None:
+    """Train on exactly the rows another run trained and held out on."""
+    for name in ("train_data", "eval_data"):
+        if getattr(source, name).exists():
+            shutil.copyfile(getattr(source, name), getattr(run, name))
 
 
 # ----- reading -----
@@ -167,13 +189,19 @@ def wait(job_id: int, poll: float = 0.5, timeout: float | None = None) -> dict:
 
 # ----- controlling -----
 def cancel(job_id: int, grace: float = CANCEL_GRACE) -> dict:
-    """Stop a queued or running job: SIGTERM to all its processes, SIGKILL after `grace` seconds."""
+    """Stop a queued or running job: SIGTERM to all its processes, SIGKILL after `grace` seconds.
+
+    It returns once every process is gone, and only then records the job cancelled.
+    """
     db = store.connect()
     row = get(job_id, db)
-    if row["status"] not in ACTIVE:
-        raise AlignUIError(f"job {job_id} is not queued or running (it is {row['status']})")
-    finish(db, job_id, "cancelled", None)
+    cursor = db.execute("update jobs set status = 'cancelling' where id = ? and status in ('queued', 'running')",
+                        [job_id])
+    db.conn.commit()
+    if cursor.rowcount != 1:
+        raise StateError(f"job {job_id} is not queued or running (it is {get(job_id, db)['status']})")
     backends.of(row).stop(db, row, grace)
+    finish(db, job_id, "cancelled", None)
     return show(job_id)
 
 
@@ -186,11 +214,11 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
     db = store.connect()
     row = get(job_id, db)
     if row["status"] in ACTIVE:
-        raise AlignUIError(f"job {job_id} is {row['status']}: it can be resumed once it has ended")
+        raise StateError(f"job {job_id} is {row['status']}: it can be resumed once it has ended")
     run = RunFolder(Path(row["run_dir"]))
     spec = TrainSpec.load(run.spec)
     if overrides:
-        spec = dataclasses.replace(spec, args={**spec.args, **overrides}).validate()
+        spec = validate(dataclasses.replace(spec, args={**spec.args, **overrides}))
         spec.save(run.spec)
     run.remove_incomplete_checkpoints()
     latest = run.latest_checkpoint()
@@ -208,20 +236,21 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
 
 # ----- keeping the table true -----
 def reconcile() -> list[int]:
-    """Bring queued and running jobs up to date with reality; returns the ids of those that ended.
+    """Bring queued, running and cancelling jobs up to date with reality; returns the ids of those that ended.
 
     Run on every app and CLI start, and while waiting: a local job whose processes are gone is
     interrupted (one small query and /proc); a ray job gets the status its cluster reports.
     """
     db = store.connect()
-    return [row["id"] for row in db.query("select * from jobs where status in ('queued', 'running')")
+    return [row["id"] for row in db.query("select * from jobs where status in ('queued', 'running', 'cancelling')")
             if backends.of(row).refresh(db, row)]
 
 
 def finish(db, job_id: int, status: str, error: str | None, finished_at: str | None = None) -> bool:
     """Set an end status, unless the job has ended already; True if this call ended it."""
     cursor = db.execute(
-        "update jobs set status = ?, error = ?, finished_at = ? where id = ? and status in ('queued', 'running')",
+        "update jobs set status = ?, error = ?, finished_at = ? where id = ? "
+        "and status in ('queued', 'running', 'cancelling')",
         [status, error, finished_at or store.now(), job_id],
     )
     db.conn.commit()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import yaml
 
+from alignui.recipe.spec import TrainSpec
 from alignui.train import launcher
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import TrainSpec
 
 #: The accelerate config the script's launches read, next to the run's own accelerate.yaml.
 CONFIG_NAME = "accelerate-slurm.yaml"

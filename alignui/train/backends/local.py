@@ -12,9 +12,9 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alignui import settings
-from alignui.errors import AlignUIError
-from alignui.train import hardware, jobs, procs
+from alignui import hardware, settings
+from alignui.errors import StateError
+from alignui.train import jobs, procs
 from alignui.train.run_folder import RunFolder
 
 #: A row whose supervisor never recorded its pid is left alone this long (it may be starting).
@@ -58,6 +58,8 @@ class LocalBackend:
                 return False
         elif procs.alive(row["pid"], row["pid_start_time"]):
             return False
+        if row["status"] == "cancelling":  # its canceller went away before the end
+            return not stop_processes(row, jobs.CANCEL_GRACE) and jobs.finish(db, row["id"], "cancelled", None)
         error = INTERRUPTED
         if row["run_dir"] and RunFolder(Path(row["run_dir"])).error.exists():
             error = RunFolder(Path(row["run_dir"])).error.read_text().strip()
@@ -69,7 +71,7 @@ class LocalBackend:
     def stop(self, db, row: dict, grace: float) -> None:
         left = stop_processes(row, grace)
         if left:
-            raise AlignUIError(f"job {row['id']}: processes {sorted(left)} did not stop; stop them by hand")
+            raise StateError(f"job {row['id']}: processes {sorted(left)} did not stop; stop them by hand")
 
 
 def environment() -> dict[str, str]:

@@ -28,7 +28,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from alignui import settings, store
-from alignui.errors import AlignUIError, SpecError
+from alignui.errors import AlignUIError, SpecError, StateError
 from alignui.train import jobs, launcher
 from alignui.train.run_folder import RunFolder
 
@@ -116,8 +116,8 @@ class RayBackend:
         error = None
         if status == "failed":
             error = run.error.read_text().strip() if run.error.exists() else (info.message or "").strip()
-        elif status == "cancelled":
-            error = "the Ray job was stopped on the cluster"
+        elif status == "cancelled" and row["status"] != "cancelling":
+            error = "the Ray job was stopped on the cluster, not through alignui"
         return jobs.finish(db, row["id"], status, error, _timestamp(info.end_time))
 
     def stop(self, db, row: dict, grace: float) -> None:
@@ -128,11 +128,11 @@ class RayBackend:
             ray_client = client(self.address)
             ray_client.stop_job(row["cluster_job_id"])
         except Exception as error:
-            raise AlignUIError(f"cannot stop Ray job {row['cluster_job_id']} at {self.address}: {error}") from None
+            raise StateError(f"cannot stop Ray job {row['cluster_job_id']} at {self.address}: {error}") from None
         deadline = time.monotonic() + grace + 10  # Ray itself sends SIGKILL a few seconds after SIGTERM
         while not ray_client.get_job_status(row["cluster_job_id"]).is_terminal():
             if time.monotonic() > deadline:
-                raise AlignUIError(f"Ray job {row['cluster_job_id']} did not stop; stop it with "
+                raise StateError(f"Ray job {row['cluster_job_id']} did not stop; stop it with "
                                    f"`ray job stop --address {self.address} {row['cluster_job_id']}`")
             time.sleep(0.2)
 
@@ -199,7 +199,7 @@ def read_progress(run: RunFolder) -> dict:
 
 
 def _load_spec(run: RunFolder):
-    from alignui.train.spec import TrainSpec
+    from alignui.recipe.spec import TrainSpec
 
     return TrainSpec.load(run.spec)
 
