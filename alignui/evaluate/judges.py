@@ -3,7 +3,7 @@
 - `verifier` (rule-based), for prompts with a reference `answer`: an answer scores 1 when its final
   answer (the text after "####" or "answer:", else its last number, normalised so that "4.0", "4"
   and "4." agree) equals the reference, else 0. It is the same rule as GRPO's answer reward
-  (alignui.train.rewards), so training and evaluation agree on what "correct" means.
+  (alignui.rewards), so training and evaluation agree on what "correct" means.
 - `reward-model:PATH`: a local sequence-classification model folder with one output scores
   (prompt, answer); the higher score wins.
 - human votes: the arena's votes between the two models (evaluate.run.votes_report); no generation.
@@ -58,7 +58,7 @@ class Verifier:
 
 def is_correct(answer: str, expected) -> bool:
     """Whether `answer`'s final answer equals the expected one."""
-    from alignui.train.rewards import final_answer
+    from alignui.rewards import final_answer
 
     return final_answer(answer) == final_answer(str(expected))
 

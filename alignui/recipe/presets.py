@@ -16,6 +16,7 @@ lambda 0.1 and a learning rate near SFT's (ORPO paper), GRPO's 8 generations, cl
 import math
 from dataclasses import dataclass, field
 
+from alignui.data.stats import KTO_RATIO
 from alignui.recipe.spec import LoraSpec
 
 #: Algorithms trained on preferences or rewards (the article's "DPO-family" learning rates).
@@ -92,8 +93,6 @@ BATCH = {
     "sft": (4, 4), "dpo": (2, 8), "ipo": (2, 8), "simpo": (2, 8), "orpo": (2, 8),
     "kto": (4, 4), "grpo": (4, 4),
 }
-#: KTO's desirable:undesirable ratio should lie in this range (KTO paper, via the article).
-KTO_RATIO = (1.0, 4.0)
 #: Models at least this large default to LoRA when GPU memory is unknown.
 LORA_FROM_B = 3.0
 

@@ -138,8 +138,8 @@ def _trl_imports(algo) -> list[str]:
 
 
 def _grpo_rewards(spec: TrainSpec) -> list[str]:
-    """alignui's GRPO rewards, copied from alignui.train.rewards, and how the script picks them."""
-    from alignui.train import rewards
+    """alignui's GRPO rewards, copied from alignui.rewards, and how the script picks them."""
+    from alignui import rewards
 
     source = inspect.getsource(rewards)
     source = source[:source.index("\ndef build(")].rstrip()  # the script picks its rewards below
@@ -148,7 +148,7 @@ def _grpo_rewards(spec: TrainSpec) -> list[str]:
         f"REWARD_MODELS = {[spec.reward_model] if spec.reward_model else []!r}",
         "",
         "",
-        "# ----- alignui's rule-based rewards (alignui/train/rewards.py) -----",
+        "# ----- alignui's rule-based rewards (alignui/rewards.py) -----",
         source,
         "",
         "",

@@ -10,11 +10,11 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from alignui import rewards
 from alignui.data.export import read_jsonl
 from alignui.errors import DataError, SpecError
 from alignui.recipe.spec import LoraSpec, TrainSpec
 from alignui.recipe.validate import machine_defaults
-from alignui.train import rewards
 from alignui.train.run_folder import RunFolder
 
 

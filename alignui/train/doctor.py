@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alignui.data.stats import KTO_RATIO
 from alignui.errors import AlignUIError
 from alignui.recipe.spec import TrainSpec
 from alignui.train import backends, jobs, metrics
@@ -28,7 +29,7 @@ FLAT_MIN_LOGS = 8
 #: Eval loss this far (relative) above its best counts as rising.
 OVERFIT_RISE = 0.05
 #: The KTO paper's recommended ceiling for desirable:undesirable examples.
-KTO_MAX_RATIO = 4.0
+KTO_MAX_RATIO = KTO_RATIO[1]
 #: A KTO ratio above this suggests switching to pairs (DPO) if they can be had.
 KTO_EXTREME_RATIO = 10.0
 
