@@ -259,7 +259,7 @@ def render() -> None:
     draw_kto.click(kto_value_plot, [kto_betas, fields[form.NAMES.index("desirable_weight")],
                                     fields[form.NAMES.index("undesirable_weight")]], kto_chart,
                    api_name="kto_value_plot")
-    launch_button.click(launch, [*source, *fields], launch_message, api_name="launch")
+    launch_button.click(launch, [*source, *fields], launch_message, api_name="launch_from_algorithm")
     save.click(save_recipe, [*source, *fields], recipe_out, api_name="save_recipe")
     export.click(export_recipe, [*source, *fields], [script_file, trl_file, export_note],
                  api_name="export_recipe")
