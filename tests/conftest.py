@@ -27,6 +27,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def served_roots(base: Path) -> dict:
+    """Environment letting a test's server read models and data under `base` (pytest's temp folder)."""
+    return {"ALIGNUI_MODEL_DIRS": str(base), "ALIGNUI_DATA_DIRS": str(base)}
+
+
 def run_cli(*args, home=None, check=False, timeout=300):
     """Run `python -m alignui ARGS` in a fresh process, as a user would."""
     env = dict(os.environ)
@@ -81,7 +86,7 @@ def app_server(tmp_path_factory):
     Yields (url, home). Shared by the UI tests of a session; tests must not depend on each other's data.
     """
     home = tmp_path_factory.mktemp("server-home")
-    with serve_app(home) as url:
+    with serve_app(home, **served_roots(tmp_path_factory.getbasetemp())) as url:
         yield url, home
 
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, served_roots
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
@@ -45,7 +45,8 @@ pytestmark = [
 def serve_app(home: Path):
     """A real `python app.py` on a free port with its own data home; yields its URL."""
     port = free_port()
-    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False",
+               **served_roots(home.parent.parent))  # pytest's temp folder: the tiny model and the data
     home.mkdir(parents=True, exist_ok=True)
     with open(home / "server.log", "w") as log:
         server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,

@@ -11,7 +11,6 @@ from test_train_data import data_file
 
 from alignui.recipe.spec import HardwareSpec, TrainSpec
 from alignui.train import jobs, procs
-from alignui.train.backends import local
 
 
 def tiny_spec(model, data, processes=1, **args) -> TrainSpec:
@@ -31,7 +30,7 @@ def wait_for(condition, timeout=120, what="condition"):
 
 def processes_of(job_id) -> set[int]:
     row = jobs.get(job_id)
-    return procs.family({row["pid"]} | local.worker_pids(row), group=row["pid"])
+    return procs.family({row["pid"]} | jobs.worker_pids(row), group=row["pid"])
 
 
 @pytest.mark.timeout(300)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import free_port, run_cli, serve_app
+from conftest import free_port, run_cli, serve_app, served_roots
 from ray_head import local_head
 from test_train_data import data_file
 from test_train_jobs import tiny_spec, wait_for
@@ -98,7 +98,7 @@ def test_a_job_launched_in_the_train_tab_outlives_the_app_and_cancel_stops_its_w
     from gradio_client import Client
 
     alignui_home.mkdir(exist_ok=True)
-    with serve_app(alignui_home, ALIGNUI_RAY_ADDRESS=ray_head) as url:
+    with serve_app(alignui_home, ALIGNUI_RAY_ADDRESS=ray_head, **served_roots(tmp_path.parent)) as url:
         client = Client(url, verbose=False)
         hardware, _datasets, _table, _newest, backend = client.predict(api_name="/hardware")
         assert f"Ray cluster at `{ray_head}`: 1 node(s), 2 CPUs, 0 GPUs." in hardware

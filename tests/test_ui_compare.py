@@ -111,7 +111,7 @@ def test_compare_chat_vote_thumbs_export_and_continue(client, app_server, tiny_m
     assert spec.model == db["jobs"].get(server_job)["output_dir"]
     assert TrainSpec.from_yaml(open(recipe_path).read()) == spec
     assert command.startswith("python -m alignui train --algorithm dpo")
-    launched = client.predict(recipe.replace("max_length: 1024", "max_length: 64"), api_name="/launch_recipe")
+    launched = client.predict(recipe.replace("max_length: 1024", "max_length: 64"), api_name="/launch_feedback_recipe")
     job_id = int(launched.split()[1])
     assert (db["jobs"].get(job_id)["algorithm"], db["jobs"].get(job_id)["dataset"]) == ("dpo", "ui-votes")
     client.predict(job_id, api_name="/cancel")

@@ -19,17 +19,21 @@ from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from alignui import store
+from alignui import disk, store
 from alignui.errors import AlignUIError, DataError, NotFound, SpecError, StateError
 from alignui.recipe.spec import TrainSpec
 from alignui.recipe.validate import validate
-from alignui.train import backends, job_queue, metrics
+from alignui.train import backends, job_queue, metrics, procs
 from alignui.train.run_folder import RunFolder
 
 ACTIVE = ("queued", "running", "cancelling")
 ENDED = ("succeeded", "failed", "cancelled", "interrupted")
 #: Seconds a cancelled job's processes get to exit on SIGTERM before SIGKILL.
 CANCEL_GRACE = 10.0
+#: A row whose supervisor never recorded its pid is left alone this long (it may be starting).
+START_GRACE = 60.0
+INTERRUPTED = ("the job's processes ended without reporting (killed, or the machine restarted); "
+               "resume it to continue from its last checkpoint")
 
 
 # ----- submitting -----
@@ -45,6 +49,7 @@ def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder |
     backend = backend or backends.choose()
     spec = validate(dataclasses.replace(spec, model=resolve_model(spec.model)))
     backend.check(spec)
+    disk.ensure_room(backend.runs_dir(), needed_bytes(spec), "this job's run folder")
     db = store.connect()
     job_id = db["jobs"].insert({
         "status": "queued", "algorithm": spec.algorithm, "model": spec.model, "dataset": spec.dataset,
@@ -73,8 +78,21 @@ def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder |
     return show(job_id)
 
 
+def needed_bytes(spec: TrainSpec) -> int:
+    """A floor for what a run folder will take: its copy of the data, plus one copy of a local model's
+    weights when every weight is trained (checkpoints come on top)."""
+    from alignui.data import catalog
+
+    data = Path(catalog.get(spec.dataset).path) if catalog.NAME_PATTERN.fullmatch(spec.dataset) \
+        and catalog.exists(spec.dataset) else Path(spec.dataset).expanduser()
+    model = disk.folder_size(Path(spec.model)) if spec.lora is None and Path(spec.model).is_dir() else 0
+    return disk.folder_size(data) + model
+
+
 def resolve_model(model: str) -> str:
     """An existing local folder as an absolute path; anything else is taken for a hub id."""
+    if not (model or "").strip():  # Path("") is the working folder: never train on that by accident
+        raise SpecError("model is empty: give a local model folder or a hub id")
     path = Path(model).expanduser()
     if path.exists():
         return str(path.resolve())
@@ -219,9 +237,12 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
     spec = TrainSpec.load(run.spec)
     if overrides:
         spec = validate(dataclasses.replace(spec, args={**spec.args, **overrides}))
-        spec.save(run.spec)
     run.remove_incomplete_checkpoints()
     latest = run.latest_checkpoint()
+    if latest:
+        _refuse_finished(job_id, spec, latest[1], bool(overrides))
+    if overrides:
+        spec.save(run.spec)
     metrics.truncate(run.metrics, latest[0] if latest else 0)
     run.error.unlink(missing_ok=True)
     run.progress.unlink(missing_ok=True)
@@ -234,7 +255,31 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
     return show(job_id)
 
 
+def _refuse_finished(job_id: int, spec: TrainSpec, checkpoint: Path, changed: bool) -> None:
+    """Refuse to resume from a checkpoint at the run's last step.
+
+    The trainer checks for the end only after a step, so resuming at max_steps would train one
+    step past it (or, at an epoch boundary, none at all).
+    """
+    import json
+
+    state = json.loads((checkpoint / "trainer_state.json").read_text())
+    step, limit = state.get("global_step", 0), spec.args.get("max_steps")
+    if not (isinstance(limit, int) and limit > 0):
+        # Trained by epochs: the checkpoint's own total holds only while no setting changed.
+        limit = None if changed else state.get("max_steps")
+    if limit and step >= limit:
+        raise StateError(
+            f"job {job_id} already trained to step {step}, its last (max_steps {limit}): there is nothing to "
+            "resume; to train further, resume with a higher max_steps (e.g. max_steps="
+            f"{step * 2})"
+        )
+
+
 # ----- keeping the table true -----
+_ACTIVE_ROWS = "select * from jobs where status in ('queued', 'running', 'cancelling')"
+
+
 def reconcile() -> list[int]:
     """Bring queued, running and cancelling jobs up to date with reality; returns the ids of those that ended.
 
@@ -242,8 +287,49 @@ def reconcile() -> list[int]:
     interrupted (one small query and /proc); a ray job gets the status its cluster reports.
     """
     db = store.connect()
-    return [row["id"] for row in db.query("select * from jobs where status in ('queued', 'running', 'cancelling')")
-            if backends.of(row).refresh(db, row)]
+    return [row["id"] for row in db.query(_ACTIVE_ROWS) if backends.of(row).refresh(db, row)]
+
+
+def reconcile_job(job_id: int) -> bool:
+    """`reconcile` for one job only: cheap enough for every poll of a page showing it."""
+    db = store.connect()
+    row = next(db.query(_ACTIVE_ROWS + " and id = ?", [int(job_id)]), None)
+    return row is not None and backends.of(row).refresh(db, row)
+
+
+def settle(db, row: dict) -> bool:
+    """End an active local job whose processes are gone; True if this call ended it.
+
+    It succeeded if its final model was saved (the supervisor died after the run's end), else it
+    was interrupted, with the error the run recorded, if any.
+    """
+    if row["pid"] is None:
+        if _age_seconds(row["created_at"]) < START_GRACE:
+            return False
+    elif procs.alive(row["pid"], row["pid_start_time"]):
+        return False
+    if row["status"] == "cancelling":  # its canceller went away before the end
+        return not stop_processes(row, CANCEL_GRACE) and finish(db, row["id"], "cancelled", None)
+    run = RunFolder(Path(row["run_dir"])) if row["run_dir"] else None
+    if run and final_model_saved(row, run):
+        status, error = "succeeded", None
+    else:
+        status, error = "interrupted", INTERRUPTED
+        if run and run.error.exists():
+            error = run.error.read_text().strip()
+    if not finish(db, row["id"], status, error):
+        return False
+    stop_processes(row, CANCEL_GRACE)  # a launcher or worker that outlived its supervisor
+    return True
+
+
+def final_model_saved(row: dict, run: RunFolder) -> bool:
+    """Whether the job's latest launch saved its final model."""
+    from datetime import datetime
+
+    started = row["started_at"]
+    # started_at is cut to the second: one more keeps a card written in that second by the launch before.
+    return bool(started) and run.final_model_saved(datetime.fromisoformat(started).timestamp() + 1)
 
 
 def finish(db, job_id: int, status: str, error: str | None, finished_at: str | None = None) -> bool:
@@ -255,3 +341,37 @@ def finish(db, job_id: int, status: str, error: str | None, finished_at: str | N
     )
     db.conn.commit()
     return cursor.rowcount == 1
+
+
+def stop_processes(row: dict, grace: float) -> set[int]:
+    """Stop every process of the job still running (see procs.stop_family); returns any left."""
+    leader = row["pid"] if procs.alive(row["pid"], row["pid_start_time"]) else None
+    roots = worker_pids(row) | ({leader} if leader else set())
+    return procs.stop_family(roots, group=leader, grace=grace) if roots else set()
+
+
+def worker_pids(row: dict) -> set[int]:
+    """Live launcher and training processes the run folder lists (they may sit in sessions of their own).
+
+    Each is checked against its recorded start time, so a reused pid is never taken for ours.
+    """
+    if not row["run_dir"]:
+        return set()
+    folder = RunFolder(Path(row["run_dir"])).workers
+    found = set()
+    for path in folder.glob("*") if folder.is_dir() else []:
+        try:
+            pid, started = path.read_text().split()
+            if procs.alive(int(pid), float(started) if started != "None" else None):
+                found.add(int(pid))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _age_seconds(timestamp: str | None) -> float:
+    from datetime import UTC, datetime
+
+    if not timestamp:
+        return float("inf")
+    return (datetime.now(UTC) - datetime.fromisoformat(timestamp)).total_seconds()

@@ -16,7 +16,6 @@ from pathlib import Path
 from alignui import store
 from alignui.recipe.spec import TrainSpec
 from alignui.train import job_queue, jobs, launcher, procs
-from alignui.train.backends import local
 from alignui.train.run_folder import RunFolder
 
 #: Seconds between two looks at the queue.
@@ -53,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs.finish(db, job_id, "failed", f"the job could not be run: {type(error).__name__}: {error}")
         raise
     _stop_children(db, job_id)  # a worker that outlived its launcher must not keep holding a GPU
-    if code == 0:
+    if code == 0 or jobs.final_model_saved(db["jobs"].get(job_id), run):  # saved, then a crash on exit
         ended = jobs.finish(db, job_id, "succeeded", None)
     else:
         ended = jobs.finish(db, job_id, "failed", error_message(run, code))
@@ -62,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _stop_children(db, job_id: int) -> None:
-    procs.stop_family(local.worker_pids(db["jobs"].get(job_id)), group=os.getpid())
+    procs.stop_family(jobs.worker_pids(db["jobs"].get(job_id)), group=os.getpid())
 
 
 def _terminate(signum, frame):

@@ -88,7 +88,7 @@ def render() -> None:
                         outputs=[export_message, exported_file, exported], api_name="export_feedback")
     continue_button.click(continue_training, inputs=[exported, aligned],
                           outputs=[recipe, command, recipe_file], api_name="continue_training")
-    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_recipe")
+    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_feedback_recipe")
     refresh.click(list_models, outputs=[reference, aligned], api_name="list_models")
     # On page load only: with inputs, it would also run on every pick and reset a typed model.
     gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")
@@ -107,7 +107,9 @@ def model_picker(label: str) -> gr.Dropdown:
 def ask(conversation, prompt, reference, aligned, blind, temperature, top_p, seed, max_new_tokens,
         request: gr.Request):
     from alignui.arena import conversation as arena
+    from alignui.paths import allowed_path
 
+    reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
     if conversation is None or conversation.blind != bool(blind) or \
             not conversation.same_models(reference, aligned):
         conversation = arena.start(reference, aligned, bool(blind))
@@ -190,8 +192,10 @@ def continue_training(exported, aligned):
 
     if not exported:
         raise gr.Error("Export your feedback to the catalog first.")
+    from alignui.paths import allowed_path
+
     type, name = exported
-    spec = export.continue_training(aligned, name, type)
+    spec = export.continue_training(allowed_path(aligned, "model"), name, type)
     recipe = spec.to_yaml()
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)

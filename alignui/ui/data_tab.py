@@ -87,8 +87,9 @@ def _need_file(path) -> str:
 @user_errors
 def inspect(path, tokenizer):
     from alignui.data.report import inspect_file
+    from alignui.paths import allowed_path
 
-    found = inspect_file(_need_file(path), tokenizer=(tokenizer or "").strip() or None)
+    found = inspect_file(_need_file(path), tokenizer=allowed_path(tokenizer, "tokenizer") or None)
     table = pd.DataFrame(found.errors[:SHOWN_ERRORS], columns=["row", "message"])
     return (
         summary_markdown(found),

@@ -67,7 +67,9 @@ def render() -> None:
 def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_model, max_new_tokens,
              progress=gr.Progress()):
     from alignui.evaluate import run
+    from alignui.paths import allowed_path
 
+    reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
     if judge == "votes":
         report = run.votes_report(reference, aligned)
     else:
@@ -77,7 +79,7 @@ def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_m
             items, source = run.held_out_prompts(dataset, float(held_out)), f"{dataset} (held out)"
         else:
             raise gr.Error("Upload a prompt file or pick a saved dataset.")
-        name = "verifier" if judge == "verifier" else f"reward-model:{(reward_model or '').strip()}"
+        name = "verifier" if judge == "verifier" else f"reward-model:{allowed_path(reward_model, 'reward model')}"
         report = run.evaluate(reference, aligned, items, name, int(max_new_tokens), source,
                               progress=lambda done, total: progress((done, total), desc="Generating"))
     return *report_view(report), history_frame()

@@ -164,6 +164,7 @@ def job_status(job_id):
 
     if job_id is None:
         return ({}, "", "", *[None] * len(metrics.PLOTS), "", "", gr.Timer(active=False), list_jobs())
+    jobs.reconcile_job(int(job_id))  # a supervisor that died shows as such at this very poll
     job = jobs.show(int(job_id))
     records = job.pop("metrics")
     plots = [plot_frame(records, keys) for keys in metrics.PLOTS.values()]
