@@ -10,7 +10,7 @@ from alignui.train import jobs
 
 
 def test_export_writes_a_multi_node_sbatch_script(tmp_path, alignui_home, tiny_model):
-    job = jobs.submit(tiny_spec(tiny_model, data_file(tmp_path, "dpo"), processes=4, max_steps=1))
+    job = jobs.submit(tiny_spec(tiny_model, data_file(tmp_path, "dpo"), processes=2, max_steps=1))
     jobs.cancel(job["job_id"])  # the export needs its run folder, not its run
     script_path = tmp_path / "job.sbatch"
 
@@ -21,18 +21,18 @@ def test_export_writes_a_multi_node_sbatch_script(tmp_path, alignui_home, tiny_m
     text = script_path.read_text()
     assert text.startswith("#!/bin/bash\n")
     assert subprocess.run(["bash", "-n", str(script_path)]).returncode == 0
-    for line in ("#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=1", "#SBATCH --gpus-per-node=4",
+    for line in ("#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=1", "#SBATCH --gpus-per-node=2",
                  'export MAIN_ADDR=$(scontrol show hostnames "$SLURM_JOB_NODELIST" | head -n 1)',
                  "export MAIN_PORT=29500", f"cd {job['run_dir']}"):
         assert line in text.splitlines(), line
     srun = next(line for line in text.splitlines() if line.startswith("srun "))
     assert srun.startswith("srun --ntasks-per-node=1 bash -c '")
-    for part in ("accelerate.commands.launch", "--num_processes 8", "--num_machines 2", "--multi_gpu",
+    for part in ("accelerate.commands.launch", "--num_processes 4", "--num_machines 2", "--multi_gpu",
                  '--machine_rank "$SLURM_PROCID"', '--main_process_ip "$MAIN_ADDR"', '--main_process_port "$MAIN_PORT"',
                  f"-m alignui.train.entry {job['run_dir']}"):
         assert part in srun, part
     config = (jobs.run_folder(job["job_id"]).root / "accelerate-slurm.yaml").read_text()
-    assert "num_machines: 2" in config and "num_processes: 8" in config
+    assert "num_machines: 2" in config and "num_processes: 4" in config
 
     # The inner command is one word for bash -c: it expands per task, on each node.
     inner = subprocess.run(["bash", "-c", srun.replace("srun --ntasks-per-node=1 bash -c", "printf '%s\\n'")],
