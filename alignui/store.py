@@ -145,8 +145,16 @@ def _v5(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    """Jobs: where a job runs (alignui.train.backends) and its id there."""
+    jobs = db["jobs"]
+    jobs.add_column("backend", str, not_null_default="local")  # "local" or "ray"
+    jobs.add_column("cluster_address", str)  # the Ray dashboard address a ray job was submitted to
+    jobs.add_column("cluster_job_id", str)  # the Ray job's submission id (a new one on each resume)
+
+
 #: Migrations in order; MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -63,13 +64,13 @@ def serve_app(home: Path, *args: str, env: dict | None = None):
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 60
+    deadline = time.time() + 120
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("app.py exited:\n" + (home / "server.log").read_text())
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
+        try:  # the page itself, not just the socket: a busy machine accepts before it serves
+            urllib.request.urlopen(url, timeout=10).close()
+            break
         except OSError:
             time.sleep(0.2)
     else:

@@ -10,10 +10,10 @@ tmp_path.
 import json
 import os
 import re
-import urllib.request
 import subprocess
 import sys
 import time
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -221,7 +221,7 @@ def train(page, model: Path, dataset: str, shots: Path) -> int:
     choose(page, panel.get_by_label("Dataset", exact=True), dataset)
     for label, value in TRAINING.items():
         panel.get_by_label(label, exact=True).fill(value)
-    panel.get_by_label("More TRL fields", exact=True).fill(MORE_FIELDS)
+    panel.get_by_role("textbox", name="More TRL fields").fill(MORE_FIELDS)
     panel.get_by_role("button", name="Launch", exact=True).click()
     launched = shown(page, panel.get_by_text(re.compile(r"^Job \d+ queued")))
     job_id = int(re.search(r"Job (\d+)", launched.inner_text()).group(1))

@@ -69,3 +69,21 @@ def test_processes_opening_a_new_database_together_all_succeed(tmp_path):
     results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
     assert all(code == 0 for _, _, code in results), [err for _, err, _ in results]
     assert {out.strip() for out, _, _ in results} == {str(store.SCHEMA_VERSION)}
+
+
+def test_jobs_from_before_backends_become_local_jobs(tmp_path):
+    import sqlite_utils
+
+    path = tmp_path / "v3.db"
+    old = sqlite_utils.Database(sqlite3.connect(path))
+    for step in store.MIGRATIONS[:3]:
+        step(old)
+    old.execute("PRAGMA user_version = 3")
+    old["jobs"].insert({"id": 1, "status": "succeeded", "algorithm": "dpo"})
+    old.conn.commit()
+    old.conn.close()
+
+    db = store.connect(path)
+    assert store.schema_version(db) == store.SCHEMA_VERSION
+    row = db["jobs"].get(1)
+    assert (row["backend"], row["cluster_address"], row["cluster_job_id"]) == ("local", None, None)

@@ -110,11 +110,12 @@ def test_a_demo_recipe_loads_with_one_click(client):
 
 
 def test_the_page_says_where_jobs_train_and_picks_the_newest_job(client):
-    hardware, _datasets, table, newest = client.predict(api_name="/hardware")
+    hardware, _datasets, table, newest, backend = client.predict(api_name="/hardware")
     from alignui import hardware as probe
 
     assert hardware == probe.describe()  # the server's machine is this one
     assert ("train on the CPU" in hardware) == (not probe.gpus())
+    assert (backend["visible"], backend["value"]) == (False, "local")  # no cluster is configured: no choice
     assert newest == (max(row[0] for row in table["data"]) if table["data"] else None)
 
 

@@ -10,9 +10,9 @@ click is a new record; the latest record per answer is the one that counts (see 
 
 Each record keeps the prompt, the conversation that led to the answer (JSON messages ending with
 the prompt) and the one that led to the other answer (each side keeps its own history, so after a
-follow-up the two differ; a vote was given seeing both), both answers, which model and which job wrote each, the sampling settings, whether the
-names were hidden while the user judged, the time, and the user (the login name when the app runs
-with --auth, else empty).
+follow-up the two differ; a vote was given seeing both), both answers, which model and which job
+wrote each, the sampling settings, whether the names were hidden while the user judged, the time,
+and the user (the login name when the app runs with accounts, else empty).
 """
 
 import json

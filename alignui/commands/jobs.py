@@ -1,4 +1,4 @@
-"""`python -m alignui jobs list|show|cancel|resume|doctor`: watch and steer training jobs."""
+"""`python -m alignui jobs list|show|cancel|resume|doctor|export`: watch and steer training jobs."""
 
 from alignui.commands.output import print_json
 from alignui.commands.train import add_set_option, report
@@ -36,6 +36,12 @@ def register(subparsers) -> None:
                         help="queue a new job with the fixes, from the best checkpoint")
     doctor.add_argument("--json", action="store_true")
     doctor.set_defaults(func=run_doctor)
+
+    export = commands.add_parser("export", help="write a job's run as a SLURM batch script (multi-node)")
+    export.add_argument("id", type=int)
+    export.add_argument("--slurm", required=True, metavar="FILE", help="the sbatch script to write")
+    export.add_argument("--nodes", type=int, metavar="N", help="nodes to run on (default: the spec's machines)")
+    export.set_defaults(func=run_export)
 
 
 def run_list(args) -> int:
@@ -104,4 +110,15 @@ def run_doctor(args) -> int:
         print(f"  fix: {diagnosis.changes}" + (f", switch to {diagnosis.algorithm}" if diagnosis.algorithm else ""))
     if applied:
         print(f"queued job {applied['job_id']} with the fixes")
+    return 0
+
+
+def run_export(args) -> int:
+    from alignui.errors import SpecError
+    from alignui.train import jobs, slurm
+
+    if args.nodes is not None and args.nodes < 1:
+        raise SpecError("--nodes must be at least 1")
+    path = slurm.export(args.id, jobs.run_folder(args.id), args.slurm, args.nodes)
+    print(f"wrote {path}; submit it with: sbatch {path}")
     return 0

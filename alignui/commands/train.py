@@ -27,6 +27,11 @@ def register(subparsers) -> None:
                             f"{DEFAULT_FRACTION}; 0 turns evaluation off)")
     train.add_argument("--gpus", metavar="IDS",
                        help="GPUs to use, as in CUDA_VISIBLE_DEVICES (e.g. 0,1); default: all")
+    train.add_argument("--backend", choices=["local", "ray"], default=None,
+                       help="where the job runs: this machine (default), or a Ray cluster "
+                            "(the default when ALIGNUI_RAY_ADDRESS is set)")
+    train.add_argument("--address", metavar="URL",
+                       help="the Ray cluster's dashboard address, e.g. http://HEAD:8265 (default: $ALIGNUI_RAY_ADDRESS)")
     add_wait_options(train)
     train.set_defaults(func=run_train)
 
@@ -72,9 +77,10 @@ def spec_from_args(args):
 
 
 def run_train(args) -> int:
-    from alignui.train import jobs
+    from alignui.train import backends, jobs
 
-    job = jobs.submit(spec_from_args(args))
+    backend = backends.choose(args.backend or ("ray" if args.address else None), args.address)
+    job = jobs.submit(spec_from_args(args), backend=backend)
     return report(jobs.wait(job["job_id"]) if args.wait else job, args)
 
 
@@ -86,6 +92,8 @@ def report(job: dict, args) -> int:
         print(f"job {job['job_id']}: {job['status']}")
         print(f"  run folder: {job['run_dir']}")
         print(f"  output:     {job['output_dir']}")
+        if job.get("cluster_job_id"):
+            print(f"  Ray job:    {job['cluster_job_id']}")
         if job["error"]:
             print(f"  error:      {job['error']}")
         if job["status"] in ("queued", "running"):

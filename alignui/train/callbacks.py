@@ -2,8 +2,10 @@
 
 Runs inside the training processes; only the main process writes. Every log dict (loss,
 rewards/*, logps, kl, learning rate, grad norm, eval loss, ...) becomes one JSON line with its
-`step`, `time`, the pace since the previous log and, on CUDA, peak GPU memory. The job row gets
-step, max_steps and world size, at most once per second so a fast run never waits on the database.
+`step`, `time`, the pace since the previous log and, on CUDA, peak GPU memory. Step, max_steps and
+world size go, at most once per second so a fast run never waits, to the run folder's progress.json
+and, when the job id is known (local jobs, which share this machine's database), to the job row.
+A ray job's workers cannot reach the database: the app copies progress.json into the row.
 """
 
 import json
@@ -21,14 +23,16 @@ DB_INTERVAL = 1.0
 
 
 class MetricsCallback(TrainerCallback):
-    def __init__(self, metrics_path: Path, job_id: int | None = None):
+    def __init__(self, metrics_path: Path, job_id: int | None = None, progress_path: Path | None = None):
         self.path = Path(metrics_path)
+        self.progress_path = Path(progress_path) if progress_path else None
         self.job_id = job_id
         self._db = None
         self._last_db = 0.0
         self._begin_step: int | None = None
         self._last_log: tuple[int, float] | None = None
         self._cuda = torch.cuda.is_available()
+        self._progress: dict = {}  # first_step(_at) are kept once set
 
     # ----- metrics.jsonl -----
     def on_log(self, args, state, control, logs=None, **kwargs):
@@ -60,7 +64,7 @@ class MetricsCallback(TrainerCallback):
         self._update(state, args, force=True)
 
     def _update(self, state, args, force: bool = False) -> None:
-        if self.job_id is None or not state.is_world_process_zero:
+        if not state.is_world_process_zero:
             return
         now = time.time()
         first = self._begin_step is not None and state.global_step > self._begin_step
@@ -73,6 +77,13 @@ class MetricsCallback(TrainerCallback):
             # The first step of this launch: the pace is measured from here (resumes included).
             fields.update(first_step=state.global_step, first_step_at=now)
             self._begin_step = None
+        if self.progress_path:
+            self._progress.update(fields)
+            partial = self.progress_path.with_suffix(".tmp")
+            partial.write_text(json.dumps(self._progress))
+            partial.replace(self.progress_path)  # readers never see half a file
+        if self.job_id is None:
+            return
         if self._db is None:
             from alignui import store
 

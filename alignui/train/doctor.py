@@ -21,7 +21,7 @@ from alignui.data.stats import KTO_RATIO
 from alignui.errors import AlignUIError
 from alignui.recipe import presets
 from alignui.recipe.spec import TrainSpec
-from alignui.train import file_cache, jobs, metrics, rates
+from alignui.train import backends, file_cache, jobs, metrics, rates
 from alignui.train.run_folder import RunFolder
 
 #: Train logs that count as "early" for a loss explosion.
@@ -123,7 +123,8 @@ def apply(job_id: int) -> dict:
         raise AlignUIError(f"the doctor finds nothing to fix in job {job_id}")
     run = jobs.run_folder(job_id)
     spec = fixed_spec(TrainSpec.load(run.spec), found, best_checkpoint(run, metrics.read(run.metrics)))
-    return jobs.submit(spec, parent_id=job_id, data_from=run)
+    return jobs.submit(spec, parent_id=job_id, data_from=run,
+                       backend=backends.of(jobs.get(job_id)))  # where the diagnosed job ran
 
 
 def best_checkpoint(run: RunFolder, records: list[dict]) -> Path | None:

@@ -44,7 +44,7 @@ def train(run: RunFolder) -> None:
     from alignui.train import build, callbacks, metrics, model_card
 
     spec = TrainSpec.load(run.spec)
-    callback = callbacks.MetricsCallback(run.metrics, callbacks.job_id_from_env())
+    callback = callbacks.MetricsCallback(run.metrics, callbacks.job_id_from_env(), run.progress)
     trainer = build.trainer(spec, run, [callback])
     latest = run.latest_checkpoint()
     if trainer.is_world_process_zero():

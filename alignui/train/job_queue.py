@@ -1,7 +1,7 @@
 """The queue: one running job per set of GPUs; the others wait their turn, oldest first.
 
 Jobs whose GPU sets do not overlap run side by side. An empty set means every GPU (or the CPU),
-which overlaps everything.
+which overlaps everything. Only local jobs queue here: a cluster schedules its own jobs.
 """
 
 import sqlite_utils
@@ -24,7 +24,7 @@ def ahead_of(db: sqlite_utils.Database, job_id: int) -> list[int]:
     """Jobs that must end (running) or start (queued earlier) before this one may start."""
     mine = db["jobs"].get(job_id)
     rows = db.query("select id, status, gpus from jobs where status in ('queued', 'running', 'cancelling') "
-                    "and id != ?", [job_id])
+                    "and id != ? and backend = 'local'", [job_id])
     # A cancelling job may still hold its GPUs: it blocks like a running one until it is gone.
     return [row["id"] for row in rows
             if overlaps(row["gpus"], mine["gpus"])

@@ -1,10 +1,10 @@
 """Training jobs: submit, watch, cancel, resume, and reconcile the job table with reality.
 
-A job is a row in the `jobs` table, a run folder (run_folder.py) and a supervisor process
-(supervisor.py) that leads its own session: it waits for the job's turn in the queue, runs
-`accelerate launch`, and records how the run ended. Watching, cancelling and reconciling import
-nothing heavy, so the app and the CLI stay fast; only `submit` (and `resume` with changed
-settings) checks the spec against TRL. The training itself happens in the supervisor's children.
+A job is a row in the `jobs` table, a run folder (run_folder.py) and processes that a backend
+(backends/) starts: on this machine, a supervisor process (supervisor.py) that leads its own session,
+waits for the job's turn in the queue, runs `accelerate launch` and records how the run ended; or a
+Ray job on a cluster. Watching, cancelling and reconciling import nothing heavy, so the app and the
+CLI stay fast; only `submit` (and `resume` with changed settings) checks the spec against TRL.
 
 Statuses: queued → running → succeeded | failed | cancelled, and interrupted for a job whose
 processes vanished without a word (killed, or the machine restarted). A cancel passes through
@@ -15,20 +15,17 @@ then the queue starts nothing on its GPUs.
 import dataclasses
 import os
 import shutil
-import subprocess
-import sys
-import threading
 import time
 from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from alignui import disk, hardware, settings, store
-from alignui.errors import DataError, Forbidden, NotFound, SpecError, StateError
+from alignui import disk, settings, store
+from alignui.errors import AlignUIError, DataError, Forbidden, NotFound, SpecError, StateError
 from alignui.people import acting
 from alignui.recipe.spec import TrainSpec
 from alignui.recipe.validate import validate
-from alignui.train import job_queue, metrics, procs
+from alignui.train import backends, job_queue, metrics, procs
 from alignui.train.run_folder import RunFolder
 
 ACTIVE = ("queued", "running", "cancelling")
@@ -47,43 +44,48 @@ INTERRUPTED = ("the job's processes ended without reporting (killed, or the mach
 
 # ----- submitting -----
 def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder | None = None,
-           actor=None) -> dict:
-    """Queue a training run and start its supervisor; returns the job (see `show`).
+           actor=None, backend: "backends.Backend | None" = None) -> dict:
+    """Queue a training run on `backend` (default: backends.choose()) and start it; returns the job (see `show`).
 
     The dataset (a catalog name or a data file) is made TRL-ready, split (grouped by prompt) and
     written into the run folder as train.jsonl and eval.jsonl, so later edits to the catalog or the
     file never change what this job trains on. `data_from` reuses another run's split as it is.
     The job's owner is the acting user (see alignui.people.acting), who may hold at most
-    `PeopleLimits.max_jobs_per_user` queued or running jobs.
+    `PeopleLimits.max_jobs_per_user` queued or running jobs. A job that cannot be started (bad input,
+    a cluster out of reach) leaves no job row and no run folder.
     """
     actor = actor or acting.current()
     acting.require_role(TRAINERS, "starting a training job", actor)
     check_job_limit(store.connect(), actor)  # early, before the slow checks; again under the lock below
+    backend = backend or backends.choose()
     spec = validate(dataclasses.replace(spec, model=resolve_model(spec.model)))
-    if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
-        hardware.check(spec.hardware.gpus, spec.hardware.processes)
-    disk.ensure_room(settings.runs_dir(), needed_bytes(spec), "this job's run folder")
+    backend.check(spec)
+    disk.ensure_room(backend.runs_dir(), needed_bytes(spec), "this job's run folder")
     db = store.connect()
     job_id = _insert_within_limit(db, actor, {
         "status": "queued", "algorithm": spec.algorithm, "model": spec.model, "dataset": spec.dataset,
         "gpus": spec.hardware.gpus, "parent_id": parent_id, "created_at": store.now(),
-        "owner": acting.owner_name(actor),
+        "owner": acting.owner_name(actor), "backend": backend.name, "cluster_address": backend.address,
     })
-    run = RunFolder(settings.runs_dir() / str(job_id))
+    run = RunFolder(backend.runs_dir() / str(job_id))
     try:
         run.root.mkdir(parents=True)
+    except OSError as error:  # never clean up a folder that is not ours
+        db["jobs"].delete(job_id)
+        raise AlignUIError(f"cannot make the run folder {run.root}: {error}; a run folder of that name "
+                           "exists already when two data homes share one storage folder") from None
+    try:
         if data_from is not None:
             copy_split(data_from, run)
         else:
             snapshot_dataset(spec, run)
         spec.save(run.spec)
+        db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
+        backend.start(db, job_id, run, {})
     except BaseException:
-        # Bad input leaves no trace: no job row, no run folder.
         db["jobs"].delete(job_id)
         shutil.rmtree(run.root, ignore_errors=True)
         raise
-    db["jobs"].update(job_id, {"run_dir": str(run.root), "output_dir": str(run.model)})
-    _start_supervisor(db, job_id, run, {})
     return show(job_id)
 
 
@@ -170,30 +172,6 @@ def copy_split(source: RunFolder, run: RunFolder) -> None:
             shutil.copyfile(getattr(source, name), getattr(run, name))
 
 
-def _start_supervisor(db, job_id: int, run: RunFolder, fields: dict) -> None:
-    """Start the job's supervisor, then record its pid together with `fields` in one update.
-
-    The supervisor does nothing until it finds its own pid in the row.
-    """
-    with run.log.open("a") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "alignui.train.supervisor", str(job_id)],
-            cwd=run.root, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            env=_environment(),
-            start_new_session=True,  # its own session and process group: outlives us, stops as one
-        )
-    # Reap it when it ends so a long-lived app does not collect zombies.
-    threading.Thread(target=proc.wait, daemon=True).start()
-    db["jobs"].update(job_id, {"pid": proc.pid, "pid_start_time": procs.start_time(proc.pid), **fields})
-
-
-def _environment() -> dict[str, str]:
-    """Ours, with this data home and this copy of alignui importable from any working folder."""
-    package_root = str(Path(__file__).resolve().parents[2])
-    path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)
-    return dict(os.environ, ALIGNUI_HOME=str(settings.home()), PYTHONPATH=path)
-
-
 # ----- reading -----
 def get(job_id: int, db=None) -> dict:
     db = db or store.connect()
@@ -218,6 +196,7 @@ def summary(row: dict) -> dict:
         "error": row["error"], "resumed_from_step": row["resumed_from_step"], "parent_id": row["parent_id"],
         "created_at": row["created_at"], "started_at": row["started_at"], "finished_at": row["finished_at"],
         "owner": row.get("owner") or "",
+        "backend": row["backend"], "cluster_job_id": row["cluster_job_id"],
         "eta_seconds": metrics.eta_seconds(row["step"], row["max_steps"], row["first_step"],
                                           row["first_step_at"], row["step_at"])
         if row["status"] == "running" else None,
@@ -228,9 +207,14 @@ def show(job_id: int) -> dict:
     """Everything known about a job, with every logged metrics dict (each has its `step`)."""
     db = store.connect()
     row = get(job_id, db)
+    backend = backends.of(row)
+    if backend.remote and row["status"] in ACTIVE:  # nothing on the cluster writes to this database
+        backend.refresh(db, row)
+        row = get(job_id, db)
     found = summary(row)
     found["metrics"] = metrics.read(RunFolder(Path(row["run_dir"])).metrics) if row["run_dir"] else []
-    found["queue_position"] = len(job_queue.ahead_of(db, row["id"])) if row["status"] == "queued" else None
+    found["queue_position"] = (len(job_queue.ahead_of(db, row["id"]))
+                               if row["status"] == "queued" and not backend.remote else None)
     return found
 
 
@@ -288,9 +272,7 @@ def cancel(job_id: int, grace: float = CANCEL_GRACE, actor=None) -> dict:
     db.conn.commit()
     if cursor.rowcount != 1:
         raise StateError(f"job {job_id} is not queued or running (it is {get(job_id, db)['status']})")
-    left = stop_processes(row, grace)
-    if left:
-        raise StateError(f"job {job_id}: processes {sorted(left)} did not stop; stop them by hand")
+    backends.of(row).stop(db, row, grace)
     finish(db, job_id, "cancelled", None)
     return show(job_id)
 
@@ -320,8 +302,9 @@ def resume(job_id: int, overrides: dict | None = None, actor=None) -> dict:
         spec.save(run.spec)
     metrics.truncate(run.metrics, latest[0] if latest else 0)
     run.error.unlink(missing_ok=True)
+    run.progress.unlink(missing_ok=True)
     shutil.rmtree(run.workers, ignore_errors=True)
-    _start_supervisor(db, job_id, run, {
+    backends.of(row).start(db, job_id, run, {
         "status": "queued", "error": None, "finished_at": None, "started_at": None,
         "first_step": None, "first_step_at": None, "step_at": None,
         "resumed_from_step": latest[0] if latest else 0,
@@ -351,28 +334,28 @@ def _refuse_finished(job_id: int, spec: TrainSpec, checkpoint: Path, changed: bo
 
 
 # ----- keeping the table true -----
-_ACTIVE_ROWS = ("select id, status, pid, pid_start_time, run_dir, created_at, started_at from jobs "
-                "where status in ('queued', 'running', 'cancelling')")
+_ACTIVE_ROWS = "select * from jobs where status in ('queued', 'running', 'cancelling')"
 
 
 def reconcile() -> list[int]:
-    """End every queued or running job whose processes are gone (see `settle`); returns their ids.
+    """Bring queued, running and cancelling jobs up to date with reality; returns the ids of those that ended.
 
-    Run on every app and CLI start: it reads one small query and /proc, nothing more.
+    Run on every app and CLI start, and while waiting: a local job whose processes are gone is
+    interrupted (one small query and /proc); a ray job gets the status its cluster reports.
     """
     db = store.connect()
-    return [row["id"] for row in db.query(_ACTIVE_ROWS) if settle(db, row)]
+    return [row["id"] for row in db.query(_ACTIVE_ROWS) if backends.of(row).refresh(db, row)]
 
 
 def reconcile_job(job_id: int) -> bool:
     """`reconcile` for one job only: cheap enough for every poll of a page showing it."""
     db = store.connect()
     row = next(db.query(_ACTIVE_ROWS + " and id = ?", [int(job_id)]), None)
-    return row is not None and settle(db, row)
+    return row is not None and backends.of(row).refresh(db, row)
 
 
 def settle(db, row: dict) -> bool:
-    """End an active job whose processes are gone; True if this call ended it.
+    """End an active local job whose processes are gone; True if this call ended it.
 
     It succeeded if its final model was saved (the supervisor died after the run's end), else it
     was interrupted, with the error the run recorded, if any.
@@ -406,12 +389,12 @@ def final_model_saved(row: dict, run: RunFolder) -> bool:
     return bool(started) and run.final_model_saved(datetime.fromisoformat(started).timestamp() + 1)
 
 
-def finish(db, job_id: int, status: str, error: str | None) -> bool:
+def finish(db, job_id: int, status: str, error: str | None, finished_at: str | None = None) -> bool:
     """Set an end status, unless the job has ended already; True if this call ended it."""
     cursor = db.execute(
         "update jobs set status = ?, error = ?, finished_at = ? where id = ? "
         "and status in ('queued', 'running', 'cancelling')",
-        [status, error, store.now(), job_id],
+        [status, error, finished_at or store.now(), job_id],
     )
     db.conn.commit()
     return cursor.rowcount == 1

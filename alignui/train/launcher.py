@@ -18,6 +18,8 @@ from alignui.train.run_folder import RunFolder
 ENTRY = "alignui.train.entry"
 #: Environment variable through which the training processes learn their job id.
 JOB_ID_ENV = "ALIGNUI_JOB_ID"
+#: What every training process gets in its environment: unbuffered output, no tokenizer threads.
+QUIET = {"PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false", "TRL_EXPERIMENTAL_SILENCE": "1"}
 
 
 def strategy(spec: TrainSpec) -> str:
@@ -113,8 +115,7 @@ def command(spec: TrainSpec, run: RunFolder) -> list[str]:
 
 def environment(spec: TrainSpec, job_id: int | None) -> dict[str, str]:
     """The training processes' environment: ours, plus the GPU pick and quiet, unbuffered output."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", TOKENIZERS_PARALLELISM="false",
-               TRL_EXPERIMENTAL_SILENCE="1")
+    env = dict(os.environ, **QUIET)
     if spec.hardware.gpus:
         env["CUDA_VISIBLE_DEVICES"] = spec.hardware.gpus
     if job_id is not None:

@@ -8,9 +8,11 @@ accelerate.yaml    the launch settings (processes, machines, DDP / DeepSpeed / F
 trl_config.json    every field of the TRL config the run trained with, defaults included
 train.log          everything the job printed, supervisor lines included
 metrics.jsonl      one logged dict per line, each with `step` and `time`
+progress.json      the latest step, max_steps and world size (what a ray job reports to the job row)
 error.txt          the error that ended the run, written by the process that hit it
 workers/<name>     pid and start time of the launcher and of each training process (by rank)
 checkpoints/       checkpoint-<step>/ folders written by the trainer
+ray/               Ray Train's own run records (ray jobs only)
 model/             the final model or adapter, tokenizer, chat template and model card
 ```
 """
@@ -59,6 +61,10 @@ class RunFolder:
     @property
     def metrics(self) -> Path:
         return self.root / "metrics.jsonl"
+
+    @property
+    def progress(self) -> Path:
+        return self.root / "progress.json"
 
     @property
     def error(self) -> Path:

@@ -40,6 +40,9 @@ def render() -> None:
                               info="a saved dataset, or the path of a data file")
     with gr.Accordion("Settings (the same form as the Algorithm tab)", open=True):
         fields = run_form.render("dpo")
+    # Shown only when a Ray cluster is configured (ALIGNUI_RAY_ADDRESS); its resources are in `hardware`.
+    backend = gr.Radio(["local", "ray"], value="local", label="Run on", visible=False,
+                       info="this machine, or the Ray cluster")
     launch_button = gr.Button("Launch", variant="primary")
     launch_message = gr.Markdown()
 
@@ -69,7 +72,7 @@ def render() -> None:
     watch = [details, status, progress, *plots, log, diagnosis, apply_button, timer, jobs_table]
     # An old "Job 3 queued" must not stand next to a new error: the message is cleared first.
     launch_button.click(lambda: "", outputs=launch_message, api_visibility="private").then(
-        launch, inputs=form, outputs=[launch_message, job_id, jobs_table], api_name="launch")
+        launch, inputs=[*form, backend], outputs=[launch_message, job_id, jobs_table], api_name="launch")
     recipe.upload(load_recipe, inputs=recipe, outputs=form, api_name="load_recipe")
     load_demo.click(load_demo_recipe, inputs=demo_recipe, outputs=form, api_name="load_demo_recipe")
     algorithm.input(algorithm_fields, inputs=[algorithm, *fields], outputs=fields, api_visibility="private")
@@ -82,7 +85,7 @@ def render() -> None:
                         api_name="resume")
     apply_button.click(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
                        api_name="apply_fix")
-    gr.on(None, page_load, outputs=[hardware, dataset, jobs_table, job_id], api_name="hardware")
+    gr.on(None, page_load, outputs=[hardware, dataset, jobs_table, job_id, backend], api_name="hardware")
     # Datasets saved in the Data tab since the page loaded appear when the list is opened.
     dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
 
@@ -98,10 +101,14 @@ def _need_job(job_id) -> int:
 # ----- handlers -----
 @user_errors
 def launch(algorithm, model, dataset, *values):
-    from alignui.train import jobs
+    """The form's values in form.NAMES order, then the backend choice."""
+    from alignui.train import backends, jobs
 
-    job = jobs.submit(run_form.spec(algorithm, model, dataset, values))
-    return f"Job {job['job_id']} {job['status']}: run folder `{job['run_dir']}`.", job["job_id"], list_jobs()
+    *fields, backend = values
+    job = jobs.submit(run_form.spec(algorithm, model, dataset, fields), backend=backends.choose(backend or "local"))
+    where = f" on the Ray cluster as `{job['cluster_job_id']}`" if job["cluster_job_id"] else ""
+    return (f"Job {job['job_id']} {job['status']}{where}: run folder `{job['run_dir']}`.", job["job_id"],
+            list_jobs())
 
 
 def _filled(spec) -> list:
@@ -202,14 +209,31 @@ def saved_dataset_choices():
 
 
 def page_load():
-    """Hardware, saved datasets and jobs; the newest job is picked, so a reopened page shows it live."""
+    """Hardware (and the Ray cluster, when one is configured), saved datasets and jobs; the newest job
+    is picked, so a reopened page shows it live."""
     from alignui import hardware
     from alignui.data import catalog
+    from alignui.train import backends
 
     names = [entry.name for entry in catalog.list_entries()]
     table = list_jobs()
     newest = int(table["job_id"].iloc[0]) if len(table) else None
-    return hardware.describe(), gr.Dropdown(choices=names), table, newest
+    address = backends.ray_address()
+    return (hardware.describe() + (f"\n\n{cluster_markdown(address)}" if address else ""),
+            gr.Dropdown(choices=names), table, newest, gr.Radio(visible=bool(address), value=backends.default_name()))
+
+
+def cluster_markdown(address: str) -> str:
+    """The configured Ray cluster's nodes, CPUs and GPUs, or why they cannot be read."""
+    from alignui.errors import AlignUIError
+    from alignui.train.backends import ray
+
+    try:
+        found = ray.cluster_info(address)
+    except AlignUIError as error:
+        return f"Ray cluster: {error}"
+    return (f"Ray cluster at `{found['address']}`: {found['nodes']} node(s), {found['cpus']:g} CPUs, "
+            f"{found['gpus']:g} GPUs.")
 
 
 # ----- presentation -----
@@ -243,6 +267,8 @@ def plot_frame(records: list[dict], series: dict[str, str]) -> pd.DataFrame:
 def status_markdown(job: dict) -> str:
     lines = [(f"**Job {job['job_id']}** · `{job['status']}` · {job['algorithm']} on `{job['model']}` · "
               f"data `{job['dataset']}`")]
+    if job["cluster_job_id"]:
+        lines.append(f"On the Ray cluster as `{job['cluster_job_id']}`.")
     if job["queue_position"]:
         lines.append(f"Waiting for {job['queue_position']} job(s) on the same GPUs to finish.")
     if job["world_size"]:
