@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from alignui import algorithms
 from alignui.algorithms import DATASET_TYPES
 
-PAIRWISE = ("dpo", "ipo", "simpo", "orpo")
+PAIRWISE = ("dpo", "ipo", "simpo", "orpo", "reward")
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,9 @@ def register(subparsers) -> None:
     evaluate.add_argument("--seed", type=int, default=HELD_OUT_SEED,
                           help=f"with --dataset: the split's seed (default {HELD_OUT_SEED})")
     evaluate.add_argument("--judge", default="verifier", metavar="JUDGE",
-                          help="verifier (answers checked against `answer`), reward-model:PATH "
-                               "(a sequence-classification model folder), or votes (the arena's votes)")
+                          help="verifier (answers checked against `answer`), reward-model:JOB_ID_OR_PATH "
+                               "(a `reward` job or a sequence-classification model folder), or votes "
+                               "(the arena's votes)")
     evaluate.add_argument("--max-new-tokens", type=int, default=256, metavar="N",
                           help="answer length limit (default 256; the server cap applies)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")

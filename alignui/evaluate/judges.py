@@ -4,8 +4,8 @@
   answer (the text after "####" or "answer:", else its last number, normalised so that "4.0", "4"
   and "4." agree) equals the reference, else 0. It is the same rule as GRPO's answer reward
   (alignui.train.rewards), so training and evaluation agree on what "correct" means.
-- `reward-model:PATH`: a local sequence-classification model folder with one output scores
-  (prompt, answer); the higher score wins.
+- `reward-model:JOB_ID_OR_PATH`: a sequence-classification model with one output (a folder, or a
+  finished `reward` job) scores (prompt, answer); the higher score wins.
 - human votes: the arena's votes between the two models (evaluate.run.votes_report); no generation.
 
 Both scores equal is a tie.
@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from alignui.errors import DataError, NotFound
 
 VERIFIER = "verifier"
+#: (prompt, answer) texts a reward model scores per forward pass.
+BATCH = 16
 REWARD_MODEL = "reward-model:"
 
 
@@ -63,16 +65,31 @@ def is_correct(answer: str, expected) -> bool:
     return final_answer(answer) == final_answer(str(expected))
 
 
+def reward_model_path(choice: str) -> str:
+    """The model folder (or hub id) of a reward model given as a folder, a hub id or a finished job id."""
+    from alignui.arena.models import resolve
+
+    try:
+        source = resolve(choice)
+    except NotFound as error:
+        raise NotFound(f"cannot load reward model {choice!r}: {error}") from None
+    if source.base:
+        raise DataError(f"{source.label} is a LoRA adapter; a reward model must be a whole model folder "
+                        "(alignui's `reward` jobs save one)")
+    return source.path
+
+
 class RewardModel:
     """Scores (prompt, answer) with a local sequence-classification model that has one output."""
 
-    def __init__(self, path: str):
+    def __init__(self, choice: str):
         from alignui.arena.models import trust_remote_code
 
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        self.name = REWARD_MODEL + path
+        path = reward_model_path(choice)
+        self.name = REWARD_MODEL + choice
         self.torch = torch
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code())
@@ -92,20 +109,28 @@ class RewardModel:
         """Any prompt will do."""
 
     def scores(self, items: list[PromptItem], answers: list[str]) -> list[float]:
+        """One score per (prompt, answer), computed in batches of BATCH."""
+        texts = [self._text(item, answer) for item, answer in zip(items, answers)]
+        found = []
         with self.torch.no_grad():
-            return [self._score(item, answer) for item, answer in zip(items, answers)]
+            for start in range(0, len(texts), BATCH):
+                found += self._scores(texts[start:start + BATCH])
+        return found
 
-    def _score(self, item: PromptItem, answer: str) -> float:
+    def _text(self, item: PromptItem, answer: str) -> str:
         messages = item.messages() + [{"role": "assistant", "content": answer}]
         if self.tokenizer.chat_template:
-            text = self.tokenizer.apply_chat_template(messages, tokenize=False)
-            inputs = self.tokenizer(text, return_tensors="pt", add_special_tokens=False)
-        else:
-            inputs = self.tokenizer(item.text() + "\n" + answer, return_tensors="pt")
+            return self.tokenizer.apply_chat_template(messages, tokenize=False)
+        return item.text() + "\n" + answer
+
+    def _scores(self, texts: list[str]) -> list[float]:
+        # Right padding: the classifier reads the last non-pad token. Keep each text's end when
+        # cutting to the model's context: the answer is what is judged.
+        self.tokenizer.padding_side, self.tokenizer.truncation_side = "right", "left"
         limit = getattr(self.model.config, "max_position_embeddings", None)
-        if limit:  # keep the end: the answer is what is judged
-            inputs = {k: v[:, -limit:] for k, v in inputs.items()}
-        return float(self.model(**inputs).logits[0, 0])
+        inputs = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=bool(limit),
+                                max_length=limit, add_special_tokens=not self.tokenizer.chat_template)
+        return self.model(**inputs).logits[:, 0].float().tolist()
 
 
 def make(judge: str):

@@ -44,7 +44,8 @@ def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
     The dataset (a catalog name or a data file) is made TRL-ready and copied into the run folder,
     so later edits to the catalog or the file never change what this job trains on.
     """
-    spec = dataclasses.replace(spec, model=resolve_model(spec.model)).validate()
+    spec = dataclasses.replace(spec, model=resolve_model(spec.model),
+                               reward_model=resolve_reward_model(spec.reward_model)).validate()
     if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
         hardware.check(spec.hardware.gpus, spec.hardware.processes)
     db = store.connect()
@@ -75,6 +76,13 @@ def resolve_model(model: str) -> str:
     if model.startswith((".", "/", "~")) or model.count("/") > 1:
         raise SpecError(f"model folder {model} does not exist; give a local model folder or a hub id")
     return model
+
+
+def resolve_reward_model(choice: str) -> str:
+    """GRPO's reward model as a folder or hub id; a finished `reward` job's id names its model folder."""
+    from alignui.evaluate.judges import reward_model_path
+
+    return reward_model_path(choice) if choice else ""
 
 
 def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:
