@@ -12,6 +12,7 @@ JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifie
           ("Human votes from the Compare tab", "votes")]
 HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
                    "win_rate", "ci_low", "ci_high"]
+LEADERBOARD_COLUMNS = ["model", "rating", "ci_low", "ci_high", "battles"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
 
@@ -51,6 +52,14 @@ def render() -> None:
     with gr.Row():
         report_id = gr.Number(label="Show evaluation", precision=0)
         show = gr.Button("Show", size="sm")
+
+    gr.Markdown("#### Leaderboard\nEvery model that met another in an arena vote or an evaluation, "
+                "rated by a Bradley-Terry fit (Elo-like: 1000 + 400 × log10 strength) with bootstrap "
+                "95% intervals; a tie or both-bad vote counts half.")
+    ranking = gr.Dataframe(headers=LEADERBOARD_COLUMNS, interactive=False)
+    ranking_plot = gr.ScatterPlot(x="model", y="rating", label="Ratings", sort="-y")
+    rank_button = gr.Button("Refresh leaderboard", size="sm")
+    rank_button.click(leaderboard, outputs=[ranking, ranking_plot], api_name="leaderboard")
 
     report_outputs = [summary, chart, per_prompt]
     run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
@@ -124,3 +133,16 @@ def history_frame():
     from alignui.evaluate import run
 
     return pd.DataFrame(run.history(), columns=HISTORY_COLUMNS)
+
+
+@user_errors
+def leaderboard():
+    import pandas as pd
+
+    from alignui.evaluate.leaderboard import leaderboard as fit
+
+    models = fit()["models"]
+    if not models:
+        raise gr.Error("No model has met another yet: vote in the Compare tab or run an evaluation.")
+    table = pd.DataFrame(models, columns=LEADERBOARD_COLUMNS)
+    return table, table[["model", "rating"]]
