@@ -5,10 +5,12 @@ Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list
 
 import gradio as gr
 
+from alignui.evaluate.judges import DEFAULT_TEMPLATE
 from alignui.ui.compare_tab import list_models, model_picker, user_errors
 
 JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifier"),
-          ("Reward model: a local sequence-classification model folder", "reward-model"),
+          ("Reward model: a reward job id or a sequence-classification model folder", "reward-model"),
+          ("LLM judge: a chat model compares both answers, in both orders", "llm"),
           ("Human votes from the Compare tab", "votes")]
 HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
                    "win_rate", "ci_low", "ci_high"]
@@ -39,9 +41,13 @@ def render() -> None:
                                  label=f"Held-out share (as in training; seed {HELD_OUT_SEED})")
     with gr.Row():
         judge = gr.Radio(JUDGES, value="verifier", label="Judge")
-        reward_model = gr.Textbox(label="Reward model folder", placeholder="/path/to/reward-model")
+        reward_model = gr.Textbox(label="Reward model or judge model", placeholder="job id or model folder")
         max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=min(256, MAX_NEW_TOKENS), step=1,
                                    label="Max new tokens")
+    with gr.Accordion("LLM judge prompt", open=False):
+        template = gr.Textbox(value=DEFAULT_TEMPLATE, lines=8, show_label=False,
+                              info="Keep {question}, {answer_a} and {answer_b}. Each pair is read twice, "
+                                   "answers swapped; the verdict stands only when both readings agree.")
     run = gr.Button("Run evaluation", variant="primary")
     summary = gr.Markdown()
     chart = gr.BarPlot(x="outcome", y="prompts", label="Aligned model against the reference",
@@ -63,7 +69,7 @@ def render() -> None:
 
     report_outputs = [summary, chart, per_prompt]
     run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
-                                max_new_tokens], outputs=[*report_outputs, history], api_name="evaluate")
+                                max_new_tokens, template], outputs=[*report_outputs, history], api_name="evaluate")
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
     refresh.click(list_models, outputs=[reference, aligned], api_visibility="private")
     refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
@@ -73,7 +79,7 @@ def render() -> None:
 
 @user_errors
 def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_model, max_new_tokens,
-             progress=gr.Progress()):
+             template=DEFAULT_TEMPLATE, progress=gr.Progress()):
     from alignui.evaluate import run
 
     if judge == "votes":
@@ -85,9 +91,10 @@ def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_m
             items, source = run.held_out_prompts(dataset, float(held_out)), f"{dataset} (held out)"
         else:
             raise gr.Error("Upload a prompt file or pick a saved dataset.")
-        name = "verifier" if judge == "verifier" else f"reward-model:{(reward_model or '').strip()}"
+        name = "verifier" if judge == "verifier" else f"{judge}:{(reward_model or '').strip()}"
         report = run.evaluate(reference, aligned, items, name, int(max_new_tokens), source,
-                              progress=lambda done, total: progress((done, total), desc="Generating"))
+                              progress=lambda done, total: progress((done, total), desc="Generating"),
+                              judge_template=template if judge == "llm" else None)
     return *report_view(report), history_frame()
 
 
