@@ -7,10 +7,10 @@ import argparse
 import sys
 
 from alignui import __version__
-from alignui.commands import advise, data, demo, evaluate, feedback, jobs, leaderboard, train
+from alignui.commands import advise, data, demo, evaluate, feedback, iterate, jobs, leaderboard, train
 from alignui.errors import AlignUIError
 
-GROUPS = [data, advise, train, jobs, feedback, evaluate, leaderboard, demo]
+GROUPS = [data, advise, train, jobs, feedback, evaluate, leaderboard, iterate, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

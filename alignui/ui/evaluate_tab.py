@@ -14,6 +14,7 @@ JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifie
           ("Human votes from the Compare tab", "votes")]
 HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
                    "win_rate", "ci_low", "ci_high"]
+ROUND_COLUMNS = ["run", "round", "metric", "value", "job_id", "pairs"]
 LEADERBOARD_COLUMNS = ["model", "rating", "ci_low", "ci_high", "battles"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
@@ -66,6 +67,13 @@ def render() -> None:
     ranking_plot = gr.ScatterPlot(x="model", y="rating", label="Ratings", sort="-y")
     rank_button = gr.Button("Refresh leaderboard", size="sm")
     rank_button.click(leaderboard, outputs=[ranking, ranking_plot], api_name="leaderboard")
+
+    gr.Markdown("#### On-policy rounds\nRuns of `python -m alignui iterate`: held-out accuracy (verifier) or "
+                "win rate against the starting model (other judges) after each round; round 0 is the start.")
+    rounds_plot = gr.LinePlot(x="round", y="value", color="run", label="Held-out measure by round")
+    rounds_table = gr.Dataframe(headers=ROUND_COLUMNS, interactive=False)
+    rounds_button = gr.Button("Refresh rounds", size="sm")
+    rounds_button.click(on_policy_rounds, outputs=[rounds_plot, rounds_table], api_name="on_policy_rounds")
 
     report_outputs = [summary, chart, per_prompt]
     run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
@@ -153,3 +161,12 @@ def leaderboard():
         raise gr.Error("No model has met another yet: vote in the Compare tab or run an evaluation.")
     table = pd.DataFrame(models, columns=LEADERBOARD_COLUMNS)
     return table, table[["model", "rating"]]
+
+
+def on_policy_rounds():
+    import pandas as pd
+
+    from alignui.iterate import by_round
+
+    table = pd.DataFrame(by_round(), columns=ROUND_COLUMNS)
+    return table[["run", "round", "value"]], table
