@@ -65,8 +65,8 @@ FIELDS = [_trl_field(name) for name in TRL_FIELDS] + [
         "not fit on one."), "choice", DISTRIBUTED),
     FormField("eval_fraction", "Validation share", "Share of the data held out for validation; the article "
               "asks for at least 5%.", "number", valid="at least 0 and below 0.5"),
-    FormField("reward_model", "Reward model (optional)", "A sequence-classification model folder used as an "
-              "extra reward for GRPO.", "text", algorithms=("grpo",)),
+    FormField("reward_model", "Reward model (optional)", "A reward job's id or a sequence-classification model "
+              "folder, used as an extra reward for GRPO.", "text", algorithms=("grpo",)),
     FormField("extra", "Other TRL fields (YAML)", "Any further field of the algorithm's TRL config, one "
               "`name: value` per line (e.g. max_steps: 200).", "text"),
 ]

@@ -10,7 +10,7 @@ unknown models (demo models legitimately train at 1e-4 to 3e-4) only 1e-2 is a h
 from dataclasses import dataclass, field
 
 from alignui import algorithms
-from alignui.advisor import presets
+from alignui.advisor import loss_options, presets
 
 ALL = tuple(algorithms.ALGORITHMS)
 PREFERENCE = presets.PREFERENCE_ALGORITHMS
@@ -90,6 +90,9 @@ FIELDS = {f.name: f for f in [
                int, 1, 4096),
     FieldRange("max_length", "Max length", "Longest prompt + answer in tokens; longer rows are truncated.",
                int, 16, 131072, algorithms=("sft", "dpo", "ipo", "kto", "simpo", "orpo", "reward")),
+    FieldRange("precompute_ref_log_probs", "Precompute reference log-probs", (
+        "Score the data with the reference once before training, so the reference model leaves memory "
+        "during training: for full DPO/KTO runs when memory is tight."), bool, algorithms=("dpo", "ipo", "kto")),
     FieldRange("gradient_checkpointing", "Gradient checkpointing",
                "Recompute activations in the backward pass: much less memory for about 30% more compute.", bool),
     FieldRange("bf16", "bf16", "Train in bfloat16 mixed precision (Ampere GPUs and newer).", bool),
@@ -158,6 +161,7 @@ def check(
                              "example with another in the batch; use 2 or more (the article's example uses 4)")
     if algorithm == "grpo":
         _check_generation_batch(args, numbers, processes, result)
+    result.errors += loss_options.check(algorithm, args)
     return result
 
 
