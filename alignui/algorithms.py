@@ -4,6 +4,7 @@ One table shared by the advisor (what can use which data), the spec (which TRL c
 the hyperparameters) and the training entry point (which trainer to build).
 """
 
+import os
 from dataclasses import dataclass, field
 from importlib import import_module
 
@@ -30,12 +31,17 @@ class Algorithm:
         return self.head == "sequence_classification"
 
     def config_class(self):
-        module, name = self.config.split(":")
-        return getattr(import_module(module), name)
+        return _load(self.config)
 
     def trainer_class(self):
-        module, name = self.trainer.split(":")
-        return getattr(import_module(module), name)
+        return _load(self.trainer)
+
+
+def _load(where: str):
+    """A class named "module:Class" (TRL's experimental modules import without their notice)."""
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # CPO (SimPO) and ORPO are in trl.experimental
+    module, name = where.split(":")
+    return getattr(import_module(module), name)
 
 
 ALGORITHMS: dict[str, Algorithm] = {

@@ -4,6 +4,7 @@ Each command group lives in `alignui/commands/<group>.py` and exposes `register(
 """
 
 import argparse
+import os
 import sys
 
 from alignui import __version__
@@ -15,7 +16,8 @@ GROUPS = [data, advise, train, jobs, feedback, evaluate, leaderboard, iterate, d
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m alignui",
+        # The console script installed by `pip install .` is `alignui`; otherwise `python -m alignui`.
+        prog="alignui" if os.path.basename(sys.argv[0]) == "alignui" else "python -m alignui",
         description="Align language models with DPO, KTO and friends, from the command line.",
     )
     parser.add_argument("--version", action="version", version=f"alignui {__version__}")
@@ -25,12 +27,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Commands that read, start or resolve training jobs: the job table is made true before they run.
+JOB_COMMANDS = {"train", "jobs", "feedback", "eval", "demo"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        from alignui.train.jobs import reconcile
+        if args.command in JOB_COMMANDS:
+            from alignui.train.jobs import reconcile
 
-        reconcile()  # jobs whose processes are gone are marked interrupted before anything reads them
+            reconcile()  # jobs whose processes are gone are marked interrupted before anything reads them
         return args.func(args) or 0
     except AlignUIError as error:
         print(f"error: {error}", file=sys.stderr)

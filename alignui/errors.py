@@ -19,3 +19,7 @@ class SpecError(AlignUIError):
 
 class NotFound(AlignUIError):
     """A dataset, job or model that does not exist."""
+
+
+class StateError(AlignUIError):
+    """An action the thing's current state does not allow (cancel an ended job, resume a running one)."""

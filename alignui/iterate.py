@@ -83,9 +83,9 @@ def run(config: IterateSettings, progress: Callable[[str], None] = lambda messag
         iteration_id: int | None = None) -> dict:
     """Run every round and return the record: {"rounds": [...], "final_model": ..., ...}."""
     from alignui.evaluate.run import read_prompts
-    from alignui.train.spec import TrainSpec
+    from alignui.recipe.recipe_file import read_recipe
 
-    recipe = TrainSpec.load(config.recipe)
+    recipe = read_recipe(config.recipe)
     if recipe.algorithm not in ON_POLICY:
         raise SpecError(f"iterate trains pairs: the recipe's algorithm must be one of {', '.join(ON_POLICY)}, "
                         f"not {recipe.algorithm}")

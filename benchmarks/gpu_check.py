@@ -80,8 +80,8 @@ def peak_flops(name: str) -> float | None:
 
 
 def run(label: str, model: Path, data: Path, parameters: int, steps: int, lora: bool, peak: float | None) -> dict:
+    from alignui.recipe.spec import LoraSpec, TrainSpec
     from alignui.train import jobs
-    from alignui.train.spec import LoraSpec, TrainSpec
 
     spec = TrainSpec("dpo", str(model), str(data), args={**ARGS, "max_steps": steps}, eval_fraction=0,
                      lora=LoraSpec(r=16) if lora else None)

@@ -3,8 +3,8 @@ DPO on the shipped pairs at equal optimizer steps.
 
 Both go through the CLI a user runs, in a private data home: `python -m alignui iterate --recipe R
 --prompts assets/demo/prompts.jsonl --judge verifier --rounds N --samples K --heldout
-assets/demo/heldout.jsonl --wait --json`, then (with --offline) `python -m alignui train` of the
-same recipe on assets/demo/preference.jsonl for rounds x max_steps steps, measured with `eval
+assets/demo/heldout.jsonl --wait --json`, then (with --offline) `python -m alignui train --recipe R` on
+assets/demo/preference.jsonl for rounds x max_steps steps, measured with `eval
 --judge verifier` on the same held-out problems. Prints a Markdown table.
 
 Run: .venv/bin/python benchmarks/onpolicy.py [--recipe R] [--rounds N] [--samples K] [--offline]
@@ -59,12 +59,9 @@ def main() -> None:
           f"{100 * (found['rounds'][-1]['heldout_accuracy'] - before):+.1f} points | {seconds:.0f} |")
     if args.offline:
         start = time.perf_counter()
-        spec = yaml.safe_load(Path(args.recipe).read_text())
-        sets = [f"{k}={v}" for k, v in {**spec["args"], "max_steps": args.rounds * steps}.items()]
-        job = cli("train", "--algorithm", spec["algorithm"], "--model", ROOT / spec["model"], "--data",
-                  DEMO / "preference.jsonl", "--eval-fraction", "0", *[x for s in sets for x in ("--set", s)],
-                  "--wait", home=home)
-        report = cli("eval", "--reference", ROOT / spec["model"], "--aligned", job["job_id"], "--prompts",
+        job = cli("train", "--recipe", args.recipe, "--data", DEMO / "preference.jsonl", "--eval-fraction", "0",
+                  "--set", f"max_steps={args.rounds * steps}", "--wait", home=home)
+        report = cli("eval", "--reference", DEMO / "model", "--aligned", job["job_id"], "--prompts",
                      DEMO / "heldout.jsonl", "--judge", "verifier", "--max-new-tokens", "64", home=home)
         after = report["aligned_accuracy"]
         print(f"| offline DPO | shipped pairs | {args.rounds * steps} | {report['reference_accuracy']:.3f} | "

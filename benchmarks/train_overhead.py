@@ -60,8 +60,8 @@ def steady_rate(points: list[tuple[int, float]]) -> float:
 
 # ----- the alignui job -----
 def run_job(model: Path, data: Path, steps: int) -> dict:
+    from alignui.recipe.spec import TrainSpec
     from alignui.train import jobs, metrics
-    from alignui.train.spec import TrainSpec
 
     spec = TrainSpec("dpo", str(model), str(data), args={**ARGS, "max_steps": steps}, eval_fraction=0)
     spec.validate()  # imports TRL once, outside the timed launch (the app and CLI have it loaded)

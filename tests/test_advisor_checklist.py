@@ -289,3 +289,29 @@ def test_bad_answers_are_refused_with_one_clear_message():
 def test_asking_for_a_rejected_algorithm_says_why():
     with pytest.raises(SpecError, match="dpo is not recommended here: binary labels never become pairs"):
         advise(Situation("unpaired_preference")).get("dpo")
+
+
+#: One small TRL-ready dataset per type, as the data studio normalises it.
+SAMPLES = {
+    "preference": [{"prompt": "2+2=", "chosen": "4", "rejected": "5"}],
+    "unpaired_preference": [{"prompt": "2+2=", "completion": "4", "label": True},
+                            {"prompt": "2+3=", "completion": "6", "label": False}],
+    "ratings": [{"prompt": "2+2=", "responses": [{"text": "4", "rating": 5}, {"text": "5", "rating": 1}]}],
+    "prompt_completion": [{"prompt": "2+2=", "completion": "4"}],
+    "prompt_only": [{"prompt": "2+2="}],
+    "language_modeling": [{"text": "2+2=4"}],
+}
+
+
+@pytest.mark.parametrize("data_type", list(SAMPLES))
+@pytest.mark.parametrize("algorithm", list(ALGORITHMS))
+def test_every_promised_conversion_is_one_data_convert_performs(algorithm, data_type):
+    from alignui.data.convert import convert_rows
+
+    use = conversions.usability(algorithm, data_type)
+    if not use.usable or use.conversion is None:
+        return
+    assert use.conversion.command.endswith(f"--to {use.data_type} --out converted.jsonl")
+    converted = convert_rows(SAMPLES[data_type], data_type, use.data_type)
+    assert converted.type == use.data_type and converted.rows
+    assert use.data_type in ALGORITHMS[algorithm].data_types or algorithm == "sft"

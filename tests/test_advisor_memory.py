@@ -5,7 +5,7 @@ import pytest
 from alignui.advisor import memory
 from alignui.advisor.memory import MemoryQuery, ModelShape, estimate, plan, query_from_spec
 from alignui.errors import SpecError
-from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
+from alignui.recipe.spec import HardwareSpec, LoraSpec, TrainSpec
 
 
 def peak(**kwargs) -> float:
@@ -64,9 +64,9 @@ def test_qlora_stores_the_base_in_about_half_a_byte_per_parameter():
     assert estimate(MemoryQuery("dpo", 70, method="qlora"), 80).fits
 
 
-def test_gradient_checkpointing_cuts_activations():
-    with_ = estimate(MemoryQuery("dpo", 7, gradient_checkpointing=True)).parts["activations"]
-    without = estimate(MemoryQuery("dpo", 7, gradient_checkpointing=False)).parts["activations"]
+def test_activation_checkpointing_cuts_activations():
+    with_ = estimate(MemoryQuery("dpo", 7, activation_checkpointing=True)).parts["activations"]
+    without = estimate(MemoryQuery("dpo", 7, activation_checkpointing=False)).parts["activations"]
     assert without > 5 * with_
 
 
@@ -112,15 +112,15 @@ def test_suggestions_each_make_the_run_fit():
 
 
 def test_suggestions_include_checkpointing_a_smaller_batch_and_a_reference_free_algorithm():
-    result = estimate(MemoryQuery("dpo", 1, method="full", batch_size=2, gradient_checkpointing=False), 24)
+    result = estimate(MemoryQuery("dpo", 1, method="full", batch_size=2, activation_checkpointing=False), 24)
     changes = " | ".join(s.change for s in result.suggestions)
-    assert "turn on gradient checkpointing" in changes
+    assert "turn on activation checkpointing" in changes
     assert "per_device_train_batch_size 1 (multiply gradient_accumulation_steps by 2" in changes
     assert "SimPO or ORPO" in changes and "max_length 512" in changes
 
 
 def test_when_nothing_single_fits_one_combined_change_is_offered():
-    result = estimate(MemoryQuery("dpo", 70, method="full", gradient_checkpointing=False, batch_size=8), 24)
+    result = estimate(MemoryQuery("dpo", 70, method="full", activation_checkpointing=False, batch_size=8), 24)
     assert result.fits is False and len(result.suggestions) >= 1
     assert "ZeRO-3" in result.suggestions[-1].change
 
@@ -156,9 +156,13 @@ def test_bad_queries_are_refused():
         estimate(MemoryQuery("dpo", 7), capacity_gb=-1)
 
 
-def test_gpu_detection_returns_a_list():
-    gpus = memory.detect_gpus()
-    assert isinstance(gpus, list)
+def test_gpu_detection_matches_torch():
+    import torch
+
+    from alignui import hardware
+
+    gpus = hardware.gpus()
+    assert len(gpus) == (torch.cuda.device_count() if torch.cuda.is_available() else 0)
     assert all(gpu.memory_gb > 0 for gpu in gpus)
 
 

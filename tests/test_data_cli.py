@@ -89,7 +89,7 @@ def test_impossible_conversion_is_refused(tmp_path, alignui_home):
     result = run_cli("data", "convert", path, "--to", "preference", "--out", tmp_path / "o.jsonl", home=alignui_home)
     assert result.returncode == 1
     assert "unpaired labels never become pairs" in result.stderr
-    assert "unpaired_preference converts to: unpaired_preference, prompt_only" in result.stderr
+    assert "unpaired_preference converts to: unpaired_preference, prompt_completion, prompt_only" in result.stderr
     assert not (tmp_path / "o.jsonl").exists()
 
 

@@ -106,7 +106,7 @@ def test_unpaired_never_becomes_preference():
         convert_rows([{"prompt": "q", "completion": "a", "label": True}], "unpaired_preference", "preference")
     message = str(raised.value)
     assert "unpaired labels never become pairs" in message
-    assert message.endswith("unpaired_preference converts to: unpaired_preference, prompt_only.")
+    assert message.endswith("unpaired_preference converts to: unpaired_preference, prompt_completion, prompt_only.")
 
 
 @pytest.mark.parametrize("kind, to", [("prompt_only", "preference"), ("language_modeling", "unpaired_preference"),
@@ -118,7 +118,7 @@ def test_other_impossible_conversions_name_what_is_possible(kind, to):
 
 def test_targets():
     assert targets("preference") == ["preference", "unpaired_preference", "prompt_completion", "prompt_only"]
-    assert targets("ratings") == ["ratings", "preference", "unpaired_preference", "prompt_only"]
+    assert targets("ratings") == ["ratings", "preference", "unpaired_preference", "prompt_completion", "prompt_only"]
     assert targets("language_modeling") == ["language_modeling"]
 
 
@@ -174,3 +174,14 @@ def test_the_input_file_is_never_overwritten(tmp_path):
     with pytest.raises(DataError, match="would overwrite the input"):
         convert_file(path, "unpaired_preference", path)
     assert path.read_bytes() == before
+
+
+def test_desirable_thumbs_and_top_rated_answers_become_demonstrations():
+    thumbs = [{"prompt": "a", "completion": "good", "label": True}, {"prompt": "b", "completion": "bad", "label": False}]
+    done = convert_rows(thumbs, "unpaired_preference", "prompt_completion")
+    assert done.rows == [{"prompt": "a", "completion": "good"}] and done.skipped == 1
+    ratings = [{"prompt": "a", "responses": [{"text": "x", "rating": 5}, {"text": "y", "rating": 2}]},
+               {"prompt": "b", "responses": [{"text": "z", "rating": 3}]}]
+    done = convert_rows(ratings, "ratings", "prompt_completion")
+    assert done.rows == [{"prompt": "a", "completion": "x"}] and done.skipped == 1
+    assert "best rating below 4" in done.notes[0]

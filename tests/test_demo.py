@@ -7,6 +7,7 @@ import pytest
 from conftest import run_cli
 
 from alignui import demo
+from alignui.data.export import read_jsonl
 from alignui.demo import data, task
 from alignui.demo.tokenizer import build_tokenizer
 
@@ -14,7 +15,7 @@ PROMPT_FILES = ("sft", "preference", "thumbs", "prompts")
 
 
 def prompt_texts(path) -> set[str]:
-    return {row["prompt"][-1]["content"] for row in data.read_jsonl(path)}
+    return {row["prompt"][-1]["content"] for row in read_jsonl(path)}
 
 
 # ----- task -----
@@ -107,12 +108,12 @@ def test_heldout_prompts_appear_in_no_training_file():
 
 def test_data_files_have_trl_columns_and_true_labels():
     files = demo.paths()
-    answers = {row["prompt"][0]["content"]: int(row["answer"]) for row in data.read_jsonl(files.prompts)}
+    answers = {row["prompt"][0]["content"]: int(row["answer"]) for row in read_jsonl(files.prompts)}
 
     def answer(row):
         return answers[row["prompt"][0]["content"]]
 
-    preference = data.read_jsonl(files.preference)
+    preference = read_jsonl(files.preference)
     assert set(preference[0]) == {"prompt", "chosen", "rejected"}
     for row in preference:
         assert task.is_correct(row["chosen"], answer(row))
@@ -121,10 +122,10 @@ def test_data_files_have_trl_columns_and_true_labels():
         row for row in preference if abs(int(row["rejected"][0]["content"]) - answer(row)) == 10
     ]
     assert len(preference) / 2 <= len(carry_mistakes) < len(preference)
-    for row in data.read_jsonl(files.thumbs):
+    for row in read_jsonl(files.thumbs):
         assert set(row) == {"prompt", "completion", "label"}
         assert row["label"] is task.is_correct(row["completion"], answer(row))
-    sft = data.read_jsonl(files.sft)
+    sft = read_jsonl(files.sft)
     wrong = [row for row in sft if not task.is_correct(row["completion"], answer(row))]
     assert 0.2 < len(wrong) / len(sft) < 0.6
 
@@ -145,7 +146,7 @@ def test_committed_model_loads_and_answers_with_a_number(committed):
 
     model, tokenizer = committed
     assert sum(p.numel() for p in model.parameters()) < 2_000_000
-    rows = data.read_jsonl(demo.paths().heldout)[:20]
+    rows = read_jsonl(demo.paths().heldout)[:20]
     replies = greedy_replies(model, tokenizer, [row["prompt"] for row in rows])
     assert all(re.fullmatch(r"\d{1,3}", reply) for reply in replies), replies
 
@@ -177,14 +178,18 @@ def test_build_is_seeded(tmp_path):
 
 # ----- alignment check -----
 
-def test_short_dpo_run_reports_the_contract_fields():
+def test_short_dpo_run_goes_through_the_job_engine_and_the_evaluation():
     from alignui.demo.align import align
+    from alignui.evaluate import run
+    from alignui.train import jobs
 
     result = align("dpo", steps=2).to_dict()
-    assert result["algorithm"] == "dpo"
-    assert result["heldout_n"] == task.HELDOUT_SIZE
-    for name in ("reference_accuracy", "aligned_accuracy"):
-        assert 0 <= result[name] <= 1
+    job = jobs.show(result["job_id"])
+    assert (job["status"], job["step"], job["algorithm"]) == ("succeeded", 2, "dpo")
+    assert result["steps"] == 2 and result["heldout_n"] == task.HELDOUT_SIZE
+    report = run.get(run.history(1)[0]["id"])  # the evaluation module's own stored report
+    assert report["reference_accuracy"] == pytest.approx(result["reference_accuracy"], abs=1e-4)
+    assert report["aligned_accuracy"] == pytest.approx(result["aligned_accuracy"], abs=1e-4)
     assert result["seconds"] >= result["train_seconds"] > 0
 
 
@@ -195,10 +200,10 @@ def test_cli_run_prints_one_json_object():
     assert out["algorithm"] == "grpo"
 
 
-def test_cli_run_refuses_an_algorithm_the_demo_does_not_run():
-    result = run_cli("demo", "run", "--algorithm", "sft")
+def test_cli_run_refuses_an_algorithm_the_demo_has_no_recipe_for():
+    result = run_cli("demo", "run", "--algorithm", "ppo")
     assert result.returncode == 1
-    assert result.stderr.startswith("error: ") and "dpo" in result.stderr
+    assert result.stderr.startswith("error: ") and "dpo" in result.stderr and "grpo" in result.stderr
 
 
 def test_cli_build_writes_a_loadable_demo(tmp_path):

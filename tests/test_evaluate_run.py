@@ -7,7 +7,11 @@ import re
 import pytest
 from conftest import run_cli
 from test_arena_models import (  # noqa: F401 (fixture)
-    add_finished_job, aligned_model, build_reward_model, built_once, train_answerer,
+    add_finished_job,
+    aligned_model,
+    build_reward_model,
+    built_once,
+    train_answerer,
 )
 
 from alignui.arena import feedback
@@ -126,17 +130,16 @@ def test_a_reward_model_judges_without_reference_answers(answerers, tmp_path_fac
 
 
 def test_the_held_out_split_of_a_saved_dataset_is_the_trainers(answerers):
-    from pathlib import Path
-
-    from alignui.train.build import load_data
+    from alignui.data.export import read_jsonl
+    from alignui.data.split import split_rows
 
     rows = [{"prompt": f"What is {a} + {b}?", "answer": str(a + b)} for a in range(10) for b in range(4)]
     entry = catalog.save_rows(rows, "sums")
     items = run.held_out_prompts("sums", 0.1)
-    _, held_out = load_data(Path(entry.path), 0.1, 42)
+    _, held_out = split_rows(read_jsonl(entry.path), 0.1, 42)
     assert [(i.prompt, i.answer) for i in items] == [(r["prompt"], r["answer"]) for r in held_out]
     assert len(items) == 4
-    catalog.save_rows(rows[:5], "tiny-set")
+    catalog.save_rows(rows[:1], "tiny-set")
     with pytest.raises(DataError, match="holds none out"):
         run.held_out_prompts("tiny-set", 0.05)
 

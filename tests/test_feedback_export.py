@@ -11,7 +11,7 @@ from test_arena_models import add_finished_job, lora_adapter  # noqa: F401 (fixt
 from alignui.arena import export, feedback
 from alignui.data.report import inspect_file
 from alignui.errors import DataError
-from alignui.train.spec import TrainSpec
+from alignui.recipe.spec import TrainSpec
 
 
 def reply(text):
@@ -86,7 +86,35 @@ def test_continue_training_prefills_a_spec_for_the_aligned_model(type, algorithm
     assert TrainSpec.from_yaml(spec.to_yaml()) == spec
     if algorithm == "kto":
         assert spec.args["per_device_train_batch_size"] > 1
+    assert spec.args["learning_rate"] == 3e-4  # the preset for a demo-sized model, not the 1B table's
     assert export.train_command(spec).startswith(f"python -m alignui train --algorithm {algorithm} --model ")
+
+
+def test_a_recipe_gives_its_algorithm_and_settings_but_not_its_model_or_data(lora_adapter, tmp_path):  # noqa: F811
+    job = add_finished_job(lora_adapter)
+    recipe = tmp_path / "ipo.yaml"
+    TrainSpec("ipo", "elsewhere", "other-data", args={"beta": 0.05, "max_steps": 4}).save(recipe)
+    spec = export.continue_training(f"job:{job}", "arena-feedback", "preference", str(recipe))
+    assert (spec.algorithm, spec.model, spec.dataset) == ("ipo", str(lora_adapter.resolve()), "arena-feedback")
+    assert spec.args == {"beta": 0.05, "max_steps": 4}
+    with pytest.raises(DataError, match="this feedback is unpaired_preference: use a KTO recipe"):
+        export.continue_training(f"job:{job}", "arena-feedback", "unpaired_preference", str(recipe))
+
+
+@pytest.mark.timeout(300)
+def test_feedback_train_exports_and_trains_in_one_command(alignui_home, tiny_model):
+    chat = two_turns()
+    feedback.record_vote(chat, "a")
+    feedback.record_thumb(chat, 0, "a", "up")
+    feedback.record_thumb(chat, 0, "b", "down")
+    done = run_cli("feedback", "train", "--type", "unpaired_preference", "--base", tiny_model, "--name", "thumbs-1",
+                   "--wait", "--json", home=alignui_home)
+    job = json.loads(done.stdout)
+    assert done.returncode == 0 and job["status"] == "succeeded", job["error"]
+    assert (job["algorithm"], job["dataset"]) == ("kto", "thumbs-1")
+    result = run_cli("feedback", "train", "--type", "unpaired_preference", "--base", tiny_model, "--name", "thumbs-1",
+                     home=alignui_home)
+    assert result.returncode == 1 and "already exists" in result.stderr
 
 
 def test_the_cli_lists_and_exports_feedback(alignui_home, tmp_path):

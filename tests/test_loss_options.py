@@ -4,9 +4,10 @@ TRL would not take, and a spec with each option builds its TRL config (and the m
 import pytest
 from test_train_build import prepare
 
-from alignui.advisor import loss_options, ranges
+from alignui.recipe import loss_options, ranges
 from alignui.train import build
-from alignui.train.spec import TrainSpec
+from alignui.recipe.spec import TrainSpec
+from alignui.recipe.validate import validate
 
 DPO_LOSSES = loss_options.field("loss_type", "dpo").values
 TINY = {"max_steps": 1, "per_device_train_batch_size": 2, "report_to": "none"}
@@ -37,15 +38,15 @@ def test_the_check_refuses_what_trl_would_not_take(args, message):
 
 @pytest.mark.parametrize("loss", DPO_LOSSES)
 def test_each_dpo_loss_builds_its_trl_config(tmp_path, tiny_model, loss):
-    spec = TrainSpec("dpo", str(tiny_model), "data", args={**TINY, "max_length": 32, "loss_type": [loss]},
-                     eval_fraction=0).validate()
+    spec = validate(TrainSpec("dpo", str(tiny_model), "data", args={**TINY, "max_length": 32, "loss_type": [loss]},
+                              eval_fraction=0))
     assert build.trl_config(spec, prepare(tmp_path, spec), has_eval=False).loss_type == [loss]
 
 
 def test_every_dpo_loss_mixed_trains_a_step_with_precomputed_reference(tmp_path, tiny_model):
     args = {**TINY, "max_length": 32, "loss_type": list(DPO_LOSSES), "loss_weights": [1.0] * 10 + [0.2],
             "precompute_ref_log_probs": True}
-    spec = TrainSpec("dpo", str(tiny_model), "data", args=args, eval_fraction=0).validate()
+    spec = validate(TrainSpec("dpo", str(tiny_model), "data", args=args, eval_fraction=0))
     trainer = build.trainer(spec, prepare(tmp_path, spec), callbacks=[])
     assert trainer.train().global_step == 1
 
@@ -55,8 +56,8 @@ def test_every_dpo_loss_mixed_trains_a_step_with_precomputed_reference(tmp_path,
     {"loss_type": "bnpo", "importance_sampling_level": "token"},
 ])
 def test_grpo_options_build_their_trl_config(tmp_path, tiny_model, args):
-    spec = TrainSpec("grpo", str(tiny_model), "data", args={**TINY, "num_generations": 2, **args},
-                     eval_fraction=0).validate()
+    spec = validate(TrainSpec("grpo", str(tiny_model), "data", args={**TINY, "num_generations": 2, **args},
+                              eval_fraction=0))
     config = build.trl_config(spec, prepare(tmp_path, spec), has_eval=False)
     assert all(getattr(config, k) == v for k, v in args.items())
 
@@ -64,6 +65,6 @@ def test_grpo_options_build_their_trl_config(tmp_path, tiny_model, args):
 def test_gspo_with_dr_grpo_and_batch_scaling_trains_a_step(tmp_path, tiny_model):
     args = {**TINY, "num_generations": 2, "max_completion_length": 4, "loss_type": "dr_grpo",
             "importance_sampling_level": "sequence", "scale_rewards": "batch"}
-    spec = TrainSpec("grpo", str(tiny_model), "data", args=args, eval_fraction=0).validate()
+    spec = validate(TrainSpec("grpo", str(tiny_model), "data", args=args, eval_fraction=0))
     trainer = build.trainer(spec, prepare(tmp_path, spec), callbacks=[])
     assert trainer.train().global_step == 1

@@ -1,5 +1,7 @@
 import sqlite3
 
+import pytest
+
 from alignui import settings, store
 
 
@@ -39,12 +41,12 @@ def test_a_failing_migration_leaves_the_version_unchanged(tmp_path, monkeypatch)
         db["half_done"].create({"id": int}, pk="id")
         raise RuntimeError("boom")
 
+    before = store.schema_version(db)
     monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, broken])
-    try:
+    monkeypatch.setattr(store, "SCHEMA_VERSION", before + 1)
+    with pytest.raises(RuntimeError, match="boom"):
         store.migrate(db)
-    except RuntimeError:
-        pass
-    assert store.schema_version(db) == store.SCHEMA_VERSION
+    assert store.schema_version(db) == before
     assert "half_done" not in db.table_names()
 
 

@@ -6,9 +6,9 @@ import pytest
 from test_train_data import rows_for, write_rows
 
 from alignui.errors import SpecError
+from alignui.recipe.spec import LoraSpec, TrainSpec
 from alignui.train import build
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import LoraSpec, TrainSpec
 
 TINY = {"max_steps": 2, "per_device_train_batch_size": 2, "max_length": 32}
 
@@ -16,7 +16,11 @@ TINY = {"max_steps": 2, "per_device_train_batch_size": 2, "max_length": 32}
 def prepare(tmp_path, spec: TrainSpec) -> RunFolder:
     run = RunFolder(tmp_path / "run")
     run.root.mkdir(parents=True)
-    write_rows(run.data, rows_for(spec.algorithm, n=20))
+    rows = rows_for(spec.algorithm, n=20)
+    held = round(len(rows) * spec.eval_fraction)
+    write_rows(run.train_data, rows[held:])
+    if held:
+        write_rows(run.eval_data, rows[:held])
     return run
 
 
@@ -50,11 +54,13 @@ def test_config_suits_the_cpu_and_evaluates_at_every_checkpoint(tmp_path, tiny_m
     assert len(trainer.train_dataset) == 18 and len(trainer.eval_dataset) == 2
 
 
-def test_the_held_out_split_is_seeded(tmp_path):
-    path = write_rows(tmp_path / "rows.jsonl", rows_for("dpo", n=40))
-    first = build.load_data(path, 0.1, seed=3)[1]["prompt"]
-    assert first == build.load_data(path, 0.1, seed=3)[1]["prompt"]
-    assert build.load_data(path, 0.01, seed=3)[1] is None  # under one row: no evaluation
+def test_the_run_trains_and_evaluates_on_its_folders_split(tmp_path):
+    run = RunFolder(tmp_path)
+    write_rows(run.train_data, rows_for("dpo", n=6))
+    train, held_out = build.load_data(run)
+    assert len(train) == 6 and held_out is None  # no eval.jsonl: no evaluation
+    write_rows(run.eval_data, rows_for("dpo", n=2))
+    assert len(build.load_data(run)[1]) == 2
 
 
 def test_a_checkpoint_of_a_lora_run_continues_as_a_trainable_adapter(tmp_path, tiny_model):
@@ -79,7 +85,7 @@ def test_grpo_without_answers_or_reward_model_is_refused(tmp_path, tiny_model):
     spec = TrainSpec("grpo", str(tiny_model), "data", args={"max_steps": 1, "num_generations": 2,
                                                             "per_device_train_batch_size": 2})
     run = prepare(tmp_path, spec)
-    write_rows(run.data, [{"prompt": r["prompt"]} for r in rows_for("grpo", n=8)])
+    write_rows(run.train_data, [{"prompt": r["prompt"]} for r in rows_for("grpo", n=8)])
     with pytest.raises(SpecError, match="answer"):
         build.trainer(spec, run, callbacks=[])
 

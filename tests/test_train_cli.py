@@ -17,8 +17,8 @@ from test_train_data import data_file, rows_for, tiny_settings, write_rows
 from alignui import settings, store
 from alignui.algorithms import ALGORITHMS
 from alignui.errors import DataError
+from alignui.recipe.spec import HardwareSpec, LoraSpec, TrainSpec
 from alignui.train import jobs
-from alignui.train.spec import TrainSpec
 
 
 def sets(settings: list[str]) -> list[str]:
@@ -52,6 +52,23 @@ def build_foreign_model(folder: Path) -> Path:
     return folder
 
 
+#: A recipe that sets every part of a spec a CPU run can honour (QLoRA and multi-node need other machines).
+RECIPE_LORA = {"r": 4, "alpha": 8, "dropout": 0.1, "target_modules": ["q_proj", "v_proj"], "quantize_4bit": False}
+
+
+def write_recipe(folder: Path, model) -> Path:
+    """A LoRA DPO recipe over a file with three pairs per prompt, its data next to it (a relative path)."""
+    rows = [{"prompt": f"What is {a} + 1?", "chosen": f" {a + 1}", "rejected": f" {a + 1 + k}"}
+            for a in range(8) for k in (1, 2, 3)]
+    write_rows(folder / "several-per-prompt.jsonl", rows)
+    spec = TrainSpec("dpo", str(model), "./several-per-prompt.jsonl",
+                     args={"per_device_train_batch_size": 2, "logging_steps": 1, "save_steps": 2, "max_length": 32,
+                           "learning_rate": 1e-4, "seed": 5, "lr_scheduler_type": "cosine"},
+                     lora=LoraSpec(**RECIPE_LORA), hardware=HardwareSpec(distributed="ddp"), eval_fraction=0.25)
+    spec.save(folder / "recipe.yaml")
+    return folder / "recipe.yaml"
+
+
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, tiny_model):
     """(home, {name: submitted job}): one job per algorithm, a GPT-2 job and a LoRA job."""
@@ -71,6 +88,11 @@ def batch(tmp_path_factory, tiny_model):
             stderr=subprocess.PIPE, text=True)
         for name, (algorithm, model, extra) in runs.items()
     }
+    commands["recipe"] = subprocess.Popen(
+        [sys.executable, "-m", "alignui", "train", "--recipe", str(write_recipe(folder, tiny_model)),
+         "--set", "max_steps=3", "--json"],
+        cwd=ROOT, env=dict(os.environ, ALIGNUI_HOME=str(home)), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
     submitted = {}
     for name, command in commands.items():
         out, err = command.communicate(timeout=120)
@@ -127,6 +149,27 @@ def test_lora_saves_an_adapter_of_the_base_model(batch, tiny_model, monkeypatch)
 
 
 @pytest.mark.timeout(600)
+def test_a_recipe_keeps_every_field_and_splits_by_prompt(batch, monkeypatch):
+    import yaml
+
+    job = finished(batch, "recipe", monkeypatch)
+
+    run = Path(job["run_dir"])
+    spec = yaml.safe_load((run / "spec.yaml").read_text())
+    assert spec["lora"] == RECIPE_LORA and spec["hardware"]["distributed"] == "ddp"
+    assert spec["eval_fraction"] == 0.25 and spec["dataset"].endswith("several-per-prompt.jsonl")
+    assert spec["args"]["max_steps"] == 3 and spec["args"]["lr_scheduler_type"] == "cosine"  # --set on top
+    adapter = json.loads((Path(job["output_dir"]) / "adapter_config.json").read_text())
+    assert (adapter["r"], adapter["lora_alpha"], adapter["lora_dropout"]) == (4, 8, 0.1)
+    assert sorted(adapter["target_modules"]) == ["q_proj", "v_proj"]
+    train_rows, eval_rows = (
+        [json.loads(line) for line in (run / name).read_text().splitlines()] for name in ("train.jsonl", "eval.jsonl"))
+    assert len(train_rows) + len(eval_rows) == 24 and len(eval_rows) >= 3
+    assert not {r["prompt"] for r in train_rows} & {r["prompt"] for r in eval_rows}
+    assert not (run / "dataset.jsonl").exists()  # the split is the snapshot: no second copy
+
+
+@pytest.mark.timeout(600)
 def test_jobs_show_and_list_follow_the_contract(batch, monkeypatch):
     home, submitted = batch
     for name in submitted:
@@ -166,7 +209,17 @@ def test_bad_settings_are_refused_before_any_job_exists(tmp_path, alignui_home, 
                      "--set", "not_a_field=1", "--json", home=alignui_home)
     assert result.returncode == 1
     assert "not_a_field" in result.stderr and "DPOConfig" in result.stderr
+    result = run_cli("train", "--algorithm", "dpo", "--model", tiny_model, "--data", data_file(tmp_path, "dpo"),
+                     "--set", "max_steps=abc", "--set", "beta=NaN", "--json", home=alignui_home)
+    assert result.returncode == 1
+    assert "max_steps: must be a whole number, not 'abc'" in result.stderr and "beta: must be a finite" in result.stderr
+    assert "Traceback" not in result.stderr
     assert json.loads(run_cli("jobs", "list", "--json", home=alignui_home).stdout)["jobs"] == []
+
+
+def test_train_needs_a_recipe_or_the_three_flags(alignui_home):
+    result = run_cli("train", "--algorithm", "dpo", home=alignui_home)
+    assert result.returncode == 1 and "give a recipe (--recipe FILE) or --model, --data" in result.stderr
 
 
 def test_data_of_the_wrong_type_is_refused_with_the_way_out(tmp_path, tiny_model):

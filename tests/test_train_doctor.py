@@ -8,9 +8,10 @@ import pytest
 from test_train_data import rows_for, write_rows
 
 from alignui import settings, store
+from alignui.recipe.spec import TrainSpec
+from alignui.recipe.validate import validate
 from alignui.train import doctor, jobs
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import TrainSpec
 
 CONFIG = {"learning_rate": 1e-5, "warmup_steps": 0, "beta": 0.1, "num_train_epochs": 3.0,
           "desirable_weight": 1.0, "undesirable_weight": 1.0}
@@ -103,7 +104,7 @@ def test_the_fix_switches_algorithm_without_its_old_loss_and_starts_from_the_che
     fixed = doctor.fixed_spec(spec, found, tmp_path / "checkpoint-20")
     assert fixed.algorithm == "ipo" and "loss_type" not in fixed.args and fixed.args["max_steps"] == 20
     assert fixed.model == str(tmp_path / "checkpoint-20")
-    fixed.validate()
+    validate(fixed)
 
 
 def fake_checkpoint(run: RunFolder, step: int, model) -> None:
@@ -132,7 +133,7 @@ def test_apply_queues_the_fix_from_the_best_checkpoint_as_a_new_job(tmp_path, al
     run = RunFolder(settings.runs_dir() / str(job_id))
     run.root.mkdir(parents=True)
     spec.save(run.spec)
-    write_rows(run.data, rows_for("dpo"))
+    write_rows(run.train_data, rows_for("dpo"))
     write_rows(run.metrics, train_logs([0.69, 0.7, 0.69, 12.0, math.nan]))
     fake_checkpoint(run, 2, tiny_model)
     fake_checkpoint(run, 4, tiny_model)  # written after the blow-up at step 4

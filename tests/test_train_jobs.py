@@ -9,8 +9,8 @@ import pytest
 from conftest import run_cli
 from test_train_data import data_file
 
+from alignui.recipe.spec import HardwareSpec, TrainSpec
 from alignui.train import jobs, procs
-from alignui.train.spec import HardwareSpec, TrainSpec
 
 
 def tiny_spec(model, data, processes=1, **args) -> TrainSpec:
@@ -79,3 +79,15 @@ def test_cancel_leaves_no_process_and_the_queued_job_then_runs(tmp_path, alignui
     done = jobs.wait(second, timeout=120)
     assert done["status"] == "succeeded" and done["step"] == 2
     assert jobs.get(first)["status"] == "cancelled"  # its supervisor did not overwrite the cancel
+    assert done["started_at"] >= jobs.get(first)["finished_at"]  # the next job waited for the last process
+
+
+def test_a_cancelling_job_holds_the_queue_like_a_running_one(alignui_home):
+    from alignui import store
+    from alignui.train import job_queue
+
+    db = store.connect()
+    ids = [db["jobs"].insert({"status": status, "algorithm": "dpo", "gpus": "", "created_at": store.now()}).last_pk
+           for status in ("cancelling", "queued")]
+    assert job_queue.ahead_of(db, ids[1]) == [ids[0]]
+    assert not job_queue.claim(db, ids[1])

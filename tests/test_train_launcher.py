@@ -4,9 +4,9 @@ import os
 
 import yaml
 
+from alignui.recipe.spec import HardwareSpec, TrainSpec
 from alignui.train import launcher
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import HardwareSpec, TrainSpec
 
 
 def spec(**hardware) -> TrainSpec:

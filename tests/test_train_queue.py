@@ -92,9 +92,9 @@ def test_cancel_and_resume_refuse_jobs_in_the_wrong_state():
 
 
 def test_a_gpu_pick_this_machine_cannot_honour_is_refused_at_submission(tmp_path, tiny_model):
+    from alignui import hardware
     from alignui.errors import SpecError
-    from alignui.train import hardware
-    from alignui.train.spec import HardwareSpec, TrainSpec
+    from alignui.recipe.spec import HardwareSpec, TrainSpec
 
     if hardware.gpus():
         pytest.skip("this check is about a machine without GPUs")

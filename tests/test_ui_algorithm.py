@@ -8,9 +8,9 @@ import yaml
 from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 
-from alignui.advisor import form
-from alignui.advisor.presets import preset
-from alignui.train.spec import TrainSpec
+from alignui.recipe import form
+from alignui.recipe.presets import preset
+from alignui.recipe.spec import TrainSpec
 
 # data type, label counts, size (B), had SFT, GPU memory (GB), GPU count, goals
 PAIRS_24GB_7B = ("preference", "", 7, True, 24, 1, [])
@@ -80,31 +80,31 @@ def test_preset_for_an_algorithm_the_data_cannot_use_says_why(client):
 
 
 def test_validation_accepts_presets_and_refuses_bad_values(client):
-    message = client.predict("dpo", "", "", 7, 1, *form_values("dpo"), api_name="/validate_hyperparameters")
+    message = client.predict("dpo", "", "", 7, *form_values("dpo"), api_name="/validate_hyperparameters")
     assert message.startswith("✅")
     with pytest.raises(AppError, match="beta 0.5 is invalid for IPO.*about 0.01"):
-        client.predict("ipo", "", "", 7, 1, *form_values("ipo", beta=0.5), api_name="/validate_hyperparameters")
+        client.predict("ipo", "", "", 7, *form_values("ipo", beta=0.5), api_name="/validate_hyperparameters")
     with pytest.raises(AppError, match="learning_rate 2e-05 is too high for DPO on a 7B model"):
-        client.predict("dpo", "", "", 7, 1, *form_values("dpo", learning_rate=2e-5),
+        client.predict("dpo", "", "", 7, *form_values("dpo", learning_rate=2e-5),
                        api_name="/validate_hyperparameters")
 
 
 def test_validation_gives_advice_for_a_demo_models_learning_rate(client):
-    message = client.predict("dpo", "", "", 0.0001, 1, *form_values("dpo", learning_rate=3e-4),
+    message = client.predict("dpo", "", "", 0.5, *form_values("dpo", learning_rate=3e-4),
                              api_name="/validate_hyperparameters")
     assert message.startswith("✅") and "**Advice**" in message and "advice, not a limit" in message
 
 
 def test_memory_estimate_says_fits_or_what_would_make_it_fit(client):
-    text, data = client.predict("simpo", "", "", 7, 24, 1, *form_values("simpo"), api_name="/memory_estimate")
+    text, data = client.predict("simpo", "", "", 7, 24, *form_values("simpo"), api_name="/memory_estimate")
     assert text.startswith("**fits:") and data["fits"] is True and "| weights |" in text
     full_dpo = form_values("dpo")
     full_dpo[form.NAMES.index("method")] = "full"
-    text, data = client.predict("dpo", "", "", 7, 24, 1, *full_dpo, api_name="/memory_estimate")
+    text, data = client.predict("dpo", "", "", 7, 24, *full_dpo, api_name="/memory_estimate")
     assert text.startswith("**does not fit:") and "What would make it fit" in text
     assert any("LoRA" in s["change"] for s in data["suggestions"])
     with pytest.raises(AppError, match="Give the model size"):
-        client.predict("dpo", "", "", None, 24, 1, *full_dpo, api_name="/memory_estimate")
+        client.predict("dpo", "", "", None, 24, *full_dpo, api_name="/memory_estimate")
 
 
 def test_loss_and_value_plots(client):
@@ -122,25 +122,27 @@ def test_recipe_saves_loads_and_exports(client, tiny_model, tmp_path):
     data = tmp_path / "pairs.jsonl"
     data.write_text(json.dumps({"prompt": "p", "chosen": "a", "rejected": "b"}) + "\n")
     values = form_values("dpo", learning_rate=3e-7)
-    saved = client.predict("dpo", str(tiny_model), str(data), 2, *values, api_name="/save_recipe")
+    values[form.NAMES.index("processes")] = 2
+    saved = client.predict("dpo", str(tiny_model), str(data), *values, api_name="/save_recipe")
     spec = yaml.safe_load(Path(saved).read_text())
     assert (spec["algorithm"], spec["args"]["learning_rate"], spec["hardware"]["processes"]) == ("dpo", 3e-7, 2)
 
-    algorithm, model, dataset, gpus, *updates = client.predict(handle_file(saved), api_name="/open_recipe")
-    assert (algorithm, model, dataset, gpus) == ("dpo", str(tiny_model), str(data), 2)
+    algorithm, model, dataset, *updates = client.predict(handle_file(saved), api_name="/open_recipe")
+    assert (algorithm, model, dataset) == ("dpo", str(tiny_model), str(data))
     assert updates[form.NAMES.index("learning_rate")]["value"] == 3e-7
+    assert updates[form.NAMES.index("processes")]["value"] == 2
 
-    script, config, note = client.predict("dpo", str(tiny_model), str(data), 1, *values, api_name="/export_recipe")
+    script, config, note = client.predict("dpo", str(tiny_model), str(data), *values, api_name="/export_recipe")
     assert "DPOTrainer(" in Path(script).read_text()
     assert yaml.safe_load(Path(config).read_text())["beta"] == 0.1 and "trl dpo --config" in note
-    script, config, note = client.predict("simpo", str(tiny_model), str(data), 1, *form_values("simpo"),
+    script, config, note = client.predict("simpo", str(tiny_model), str(data), *form_values("simpo"),
                                           api_name="/export_recipe")
     assert "CPOTrainer(" in Path(script).read_text() and config is None and "no SimPO command" in note
 
 
 def test_saving_an_incomplete_recipe_lists_what_is_missing(client):
     with pytest.raises(AppError, match="(?s)model is empty.*dataset is empty"):
-        client.predict("dpo", "", "", 1, *form_values("dpo"), api_name="/save_recipe")
+        client.predict("dpo", "", "", *form_values("dpo"), api_name="/save_recipe")
 
 
 def test_dataset_type_and_balance_come_from_the_catalog(client, app_server, monkeypatch, tmp_path):
@@ -167,5 +169,10 @@ def test_reading_a_model_fills_size_and_sft(client, tiny_model):
 
 
 def test_gpus_are_detected_on_load(client):
+    from alignui import hardware
+
     _, memory, count = client.predict(api_name="/on_load")
-    assert count >= 1 and (memory is None or memory > 0)
+    gpus = hardware.gpus()
+    assert count == (len(gpus) or 1)
+    memory = memory["value"] if isinstance(memory, dict) else memory
+    assert memory == (min(g.memory_gb for g in gpus) if gpus else None)

@@ -8,12 +8,16 @@ import httpx
 import pytest
 from gradio_client import handle_file
 from test_arena_models import (  # noqa: F401 (fixtures)
-    add_finished_job, aligned_model, build_reward_model, built_once, lora_adapter,
+    add_finished_job,
+    aligned_model,
+    build_reward_model,
+    built_once,
+    lora_adapter,
 )
 
 from alignui import store
 from alignui.data.report import inspect_file
-from alignui.train.spec import TrainSpec
+from alignui.recipe.spec import TrainSpec
 
 
 def like(client, url: str, side: str, index: int, liked, comment: str = "") -> str:
@@ -107,6 +111,10 @@ def test_compare_chat_vote_thumbs_export_and_continue(client, app_server, tiny_m
     assert spec.model == db["jobs"].get(server_job)["output_dir"]
     assert TrainSpec.from_yaml(open(recipe_path).read()) == spec
     assert command.startswith("python -m alignui train --algorithm dpo")
+    launched = client.predict(recipe.replace("max_length: 1024", "max_length: 64"), api_name="/launch_recipe")
+    job_id = int(launched.split()[1])
+    assert (db["jobs"].get(job_id)["algorithm"], db["jobs"].get(job_id)["dataset"]) == ("dpo", "ui-votes")
+    client.predict(job_id, api_name="/cancel")
 
 
 def test_regenerate_and_clear(client, tiny_model, aligned_model):  # noqa: F811

@@ -7,11 +7,27 @@ from gradio_client import handle_file
 from gradio_client.exceptions import AppError
 from test_train_data import data_file, tiny_settings
 
-from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
+from alignui.recipe import form
+from alignui.recipe.assignments import parse_assignments
+from alignui.recipe.spec import HardwareSpec, LoraSpec, TrainSpec
 
 
-def launch(client, model, data, hyperparameters, algorithm="dpo", lora=False):
-    return client.predict(algorithm, str(model), str(data), hyperparameters, lora, 16, [], 1, 0.0,
+def form_values(algorithm, settings="", lora=False, extra="") -> list:
+    """The form filled as a person would: each setting in its own field, the rest under more fields."""
+    spec = TrainSpec(algorithm, "", "", args=parse_assignments(settings.splitlines()),
+                     lora=LoraSpec() if lora else None, eval_fraction=0.0)
+    values = form.values_from_spec(spec)
+    values["extra"] = "\n".join(part for part in (values["extra"], extra) if part)
+    return [values[name] for name in form.NAMES]
+
+
+def filled(updates) -> dict:
+    """The form's values from the updates an endpoint returns."""
+    return dict(zip(form.NAMES, (u["value"] if isinstance(u, dict) else u for u in updates)))
+
+
+def launch(client, model, data, settings, algorithm="dpo", lora=False, extra=""):
+    return client.predict(algorithm, str(model), str(data), *form_values(algorithm, settings, lora, extra),
                           api_name="/launch")
 
 
@@ -57,23 +73,41 @@ def test_a_bad_setting_is_refused_with_the_field_name(client, tmp_path, tiny_mod
     with pytest.raises(AppError, match="no_such_field"):
         launch(client, tiny_model, data_file(tmp_path, "dpo"), "no_such_field=3")
     with pytest.raises(AppError, match="FIELD=VALUE"):
-        launch(client, tiny_model, data_file(tmp_path, "dpo"), "learning rate is small")
+        launch(client, tiny_model, data_file(tmp_path, "dpo"), "", extra="learning rate is small")
+    with pytest.raises(AppError, match="max_steps: must be a whole number"):
+        launch(client, tiny_model, data_file(tmp_path, "dpo"), "max_steps=abc")
+    with pytest.raises(AppError, match="did you mean max_steps"):
+        launch(client, tiny_model, data_file(tmp_path, "dpo"), "max_step=3")
 
 
-def test_a_recipe_fills_the_form(client, tmp_path):
+def test_a_recipe_fills_every_field_of_the_form(client, tmp_path):
     recipe = tmp_path / "recipe.yaml"
-    TrainSpec("ipo", "/models/base", "my-pairs", args={"beta": 0.2, "max_steps": 10},
-              lora=LoraSpec(r=8), hardware=HardwareSpec(gpus="0,1", processes=2), eval_fraction=0.1).save(recipe)
-    algorithm, model, dataset, hyperparameters, lora, rank, gpus, processes, eval_fraction = client.predict(
-        handle_file(str(recipe)), api_name="/load_recipe")
-    assert (algorithm, model, dataset) == ("ipo", "/models/base", "my-pairs")
-    assert hyperparameters.splitlines() == ["beta=0.2", "max_steps=10"]
-    assert (lora, rank, gpus, processes, eval_fraction) == (True, 8, ["0", "1"], 2, 0.1)
+    spec = TrainSpec("grpo", "/models/base", "my-prompts", args={"beta": 0.02, "max_steps": 10, "seed": 7},
+                     lora=LoraSpec(r=8, alpha=4, dropout=0.1, target_modules=["q_proj", "v_proj"],
+                                   quantize_4bit=True),
+                     hardware=HardwareSpec(gpus="0,1", processes=2, distributed="fsdp", machines=2, machine_rank=1,
+                                           main_address="10.0.0.2", main_port=29600),
+                     eval_fraction=0.1, reward_model="/models/judge")
+    spec.save(recipe)
+    algorithm, model, dataset, *values = client.predict(handle_file(str(recipe)), api_name="/load_recipe")
+    assert form.spec_from_values(algorithm, model, dataset, filled(values)) == spec
+
+
+def test_a_demo_recipe_loads_with_one_click(client):
+    from alignui.demo import paths
+
+    algorithm, model, dataset, *values = client.predict("dpo", api_name="/load_demo_recipe")
+    spec = form.spec_from_values(algorithm, model, dataset, filled(values))
+    assert (spec.algorithm, spec.model, spec.dataset) == ("dpo", str(paths().model), str(paths().preference))
+    assert spec.args["learning_rate"] == 3e-4 and spec.args["max_steps"] == 200
 
 
 def test_the_page_says_where_jobs_train_and_picks_the_newest_job(client):
-    hardware, _gpus, _datasets, table, newest = client.predict(api_name="/hardware")
-    assert "CPU" in hardware or "GPU" in hardware
+    hardware, _datasets, table, newest = client.predict(api_name="/hardware")
+    from alignui import hardware as probe
+
+    assert hardware == probe.describe()  # the server's machine is this one
+    assert ("train on the CPU" in hardware) == (not probe.gpus())
     assert newest == (max(row[0] for row in table["data"]) if table["data"] else None)
 
 

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 from alignui import algorithms
 from alignui.advisor.conversions import Conversion
 from alignui.advisor.memory import MemoryEstimate
-from alignui.advisor.presets import Preset
 from alignui.errors import SpecError
-from alignui.train.spec import HardwareSpec, TrainSpec
+from alignui.recipe.presets import Preset
+from alignui.recipe.spec import HardwareSpec, TrainSpec
 
 if TYPE_CHECKING:  # the checklist imports this module
     from alignui.advisor.checklist import Situation

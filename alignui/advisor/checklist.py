@@ -25,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from alignui import algorithms
-from alignui.advisor import conversions, memory, presets
+from alignui.advisor import conversions, memory
 from alignui.advisor.advice import SFT_FIRST, Advice, Recommendation, Rejection
-from alignui.advisor.memory import ModelShape
 from alignui.errors import SpecError
+from alignui.model_info import ModelShape
+from alignui.recipe import presets
 
 #: Per data type, the order used when no rule decides.
 BASE_ORDER = {

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from alignui import algorithms
 from alignui.algorithms import DATASET_TYPES
+from alignui.data.convert import CONVERSIONS as DATA_CONVERSIONS
+from alignui.data.convert import ConversionOptions
 
 PAIRWISE = ("dpo", "ipo", "simpo", "orpo", "reward")
 
@@ -42,29 +44,26 @@ def _studio(target: str) -> str:
     return f"python -m alignui data convert DATA --to {target} --out converted.jsonl"
 
 
-CONVERSIONS = {
-    ("ratings", "preference"): Conversion(
-        "ratings", "preference",
-        "per prompt, the best-rated answer (rating >= 4) becomes chosen and the worst (rating <= 2) rejected",
-        _studio("preference")),
-    ("ratings", "unpaired_preference"): Conversion(
-        "ratings", "unpaired_preference",
-        "every answer becomes one labelled row: desirable when its rating is >= 4",
-        _studio("unpaired_preference")),
-    ("preference", "unpaired_preference"): Conversion(
-        "preference", "unpaired_preference",
-        "each pair becomes two rows: chosen labelled desirable, rejected labelled undesirable",
-        _studio("unpaired_preference")),
-    ("preference", "prompt_completion"): Conversion(
-        "preference", "prompt_completion", "keep each prompt with its chosen answer"),
-    ("unpaired_preference", "prompt_completion"): Conversion(
-        "unpaired_preference", "prompt_completion", "keep the desirable rows as prompt and completion"),
-    ("ratings", "prompt_completion"): Conversion(
-        "ratings", "prompt_completion", "keep each prompt with its best-rated answer (rating >= 4)"),
+_DEFAULTS = ConversionOptions()
+#: What each conversion of the data studio (alignui.data.convert) does, in words.
+HOW = {
+    ("ratings", "preference"): f"per prompt, the best-rated answer (rating >= {_DEFAULTS.chosen_min:g}) becomes "
+                               f"chosen and the worst (rating <= {_DEFAULTS.rejected_max:g}) rejected",
+    ("ratings", "unpaired_preference"): "every answer becomes one labelled row: desirable when its rating is "
+                                        f">= {_DEFAULTS.threshold:g}",
+    ("preference", "unpaired_preference"): "each pair becomes two rows: chosen labelled desirable, rejected "
+                                           "labelled undesirable",
+    ("preference", "prompt_completion"): "keep each prompt with its chosen answer",
+    ("unpaired_preference", "prompt_completion"): "keep the desirable rows as prompt and completion",
+    ("ratings", "prompt_completion"): "keep each prompt with its best-rated answer (rating >= "
+                                      f"{_DEFAULTS.chosen_min:g})",
 }
-for _source in ("prompt_completion", "preference", "unpaired_preference", "ratings"):
-    CONVERSIONS[(_source, "prompt_only")] = Conversion(
-        _source, "prompt_only", "keep the prompts only; GRPO samples fresh answers and a verifier scores them")
+#: Only what `data convert` performs is ever promised.
+CONVERSIONS = {
+    (source, target): Conversion(source, target, HOW.get((source, target), "keep the prompts only; GRPO samples "
+                                 "fresh answers and a verifier scores them"), _studio(target))
+    for (source, target) in DATA_CONVERSIONS
+}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ card reports 24 GiB):
   SimPO, ORPO and SFT keep none (the article's comparison table: 2 models vs 1). With LoRA or
   QLoRA the reference is the base with the adapters disabled (peft), so it costs nothing extra.
 - Activations, per layer and token: 34 x hidden bytes in 16-bit without recomputation, when
-  attention scores are not stored (flash/SDPA attention); with gradient checkpointing only the
+  attention scores are not stored (flash/SDPA attention); with activation checkpointing only the
   layer input (2 x hidden) is kept per layer, plus one layer's 34 x hidden while it is
   recomputed. Korthikanti et al., "Reducing Activation Recomputation in Large Transformer
   Models" (2022). fp32 doubles both.
@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from alignui import algorithms
 from alignui.errors import SpecError
+from alignui.model_info import ModelShape
 
 GIB = 2**30
 TRAINED_BYTES = 16
@@ -56,37 +57,6 @@ SHARDING_OF_DISTRIBUTED = {"deepspeed-zero2": "zero2", "deepspeed-zero3": "zero3
 MAX_GPUS = 128
 
 
-@dataclass(frozen=True)
-class ModelShape:
-    """The few numbers of a model's architecture that decide its memory."""
-
-    params: float
-    """Parameter count."""
-    hidden: int
-    layers: int
-    intermediate: int
-    vocab: int = 32000
-    kv_dim: int | None = None
-    """Width of the keys (and values) per layer; None means hidden (no grouped-query attention)."""
-
-    @classmethod
-    def from_params(cls, params: float) -> "ModelShape":
-        """A Llama-like shape with this many parameters (see the module docstring)."""
-        hidden = max(64, round((params * 128 / 12) ** (1 / 3) / 64) * 64)
-        layers = max(1, round(params / (12 * hidden * hidden)))
-        return cls(params=params, hidden=hidden, layers=layers, intermediate=int(hidden * 8 / 3))
-
-    @property
-    def kv(self) -> int:
-        return self.kv_dim or self.hidden
-
-    def lora_params(self, rank: int) -> float:
-        """Adapter parameters with LoRA on every linear layer of every block."""
-        h, kv, i = self.hidden, self.kv, self.intermediate
-        per_layer = (h + h) * 2 + (h + kv) * 2 + (h + i) * 3  # q, o; k, v; gate, up, down
-        return rank * per_layer * self.layers
-
-
 @dataclass
 class MemoryQuery:
     """One training configuration to size."""
@@ -102,7 +72,7 @@ class MemoryQuery:
     """Per-device batch (pairs for pairwise methods, completions for GRPO)."""
     seq_len: int = 1024
     """Tokens per sequence (prompt + answer)."""
-    gradient_checkpointing: bool = True
+    activation_checkpointing: bool = True
     gpus: int = 1
     """GPUs the run spreads over (ZeRO/FSDP shard model states over them)."""
     sharding: str = "none"
@@ -214,7 +184,7 @@ def parts_gb(query: MemoryQuery) -> dict[str, float]:
 
     sequences = query.batch_size * (2 if query.algorithm in PAIRWISE else 1)
     tokens = sequences * query.seq_len
-    if query.gradient_checkpointing:
+    if query.activation_checkpointing:
         per_token = (shape.layers * CHECKPOINT_BYTES + ACTIVATION_BYTES) * shape.hidden
     else:
         per_token = shape.layers * ACTIVATION_BYTES * shape.hidden
@@ -281,8 +251,8 @@ def suggest(query: MemoryQuery, capacity_gb: float) -> list[Suggestion]:
         if _fits(candidate, capacity_gb):
             found.append(Suggestion(change, settings, _peak(candidate)))
 
-    if not query.gradient_checkpointing:
-        consider("turn on gradient checkpointing", {"gradient_checkpointing": True})
+    if not query.activation_checkpointing:
+        consider("turn on activation checkpointing", {"activation_checkpointing": True})
     batch = query.batch_size // 2
     while batch >= min_batch(query.algorithm) and not _fits(query.with_(batch_size=batch), capacity_gb):
         batch //= 2
@@ -309,17 +279,17 @@ def suggest(query: MemoryQuery, capacity_gb: float) -> list[Suggestion]:
 
 def _combined(query: MemoryQuery, capacity_gb: float) -> Suggestion:
     """Every saving at once: checkpointing, QLoRA (or LoRA over several GPUs), the smallest batch."""
-    lean = query.with_(gradient_checkpointing=True, batch_size=min_batch(query.algorithm), method="qlora")
+    lean = query.with_(activation_checkpointing=True, batch_size=min_batch(query.algorithm), method="qlora")
     if _fits(lean, capacity_gb):
-        return Suggestion("gradient checkpointing, QLoRA and the smallest batch together",
-                          {"gradient_checkpointing": True, "batch_size": lean.batch_size, "method": "qlora"},
+        return Suggestion("activation checkpointing, QLoRA and the smallest batch together",
+                          {"activation_checkpointing": True, "batch_size": lean.batch_size, "method": "qlora"},
                           _peak(lean))
     lean = lean.with_(method="lora")
     gpus = zero3_gpus(lean, capacity_gb)
     if gpus:
-        return Suggestion(f"LoRA with gradient checkpointing and the smallest batch, under DeepSpeed ZeRO-3 "
+        return Suggestion(f"LoRA with activation checkpointing and the smallest batch, under DeepSpeed ZeRO-3 "
                           f"over {gpus} GPUs of {capacity_gb:g} GB",
-                          {"gradient_checkpointing": True, "batch_size": lean.batch_size, "method": "lora",
+                          {"activation_checkpointing": True, "batch_size": lean.batch_size, "method": "lora",
                            "gpus": gpus, "sharding": "zero3"},
                           _peak(lean.with_(gpus=gpus, sharding="zero3")))
     return Suggestion(f"nothing fits on GPUs of {capacity_gb:g} GB, even over {MAX_GPUS}: use larger GPUs "
@@ -349,27 +319,6 @@ def plan(query: MemoryQuery, capacity_gb: float, gpus: int = 1) -> MemoryEstimat
     return estimate(tries[-1], capacity_gb)
 
 
-@dataclass(frozen=True)
-class Gpu:
-    """A detected GPU."""
-
-    name: str
-    memory_gb: float
-
-
-def detect_gpus() -> list[Gpu]:
-    """The CUDA GPUs this machine sees (empty without CUDA). Imports torch, so call it lazily."""
-    import torch
-
-    if not torch.cuda.is_available():
-        return []
-    found = []
-    for index in range(torch.cuda.device_count()):
-        props = torch.cuda.get_device_properties(index)
-        found.append(Gpu(props.name, round(props.total_memory / GIB, 1)))
-    return found
-
-
 def query_from_spec(spec, params_b: float, shape: ModelShape | None = None) -> MemoryQuery:
     """The memory question a TrainSpec asks (its batch, lengths, precision, LoRA and hardware)."""
     args = spec.trl_args()
@@ -384,8 +333,8 @@ def query_from_spec(spec, params_b: float, shape: ModelShape | None = None) -> M
     return MemoryQuery(
         algorithm=spec.algorithm, params_b=params_b, method=method, precision=precision,
         batch_size=batch, seq_len=seq_len,
-        # transformers 5 renamed it activation_checkpointing; TRL turns it on by default.
-        gradient_checkpointing=bool(args.get("activation_checkpointing", args.get("gradient_checkpointing", True))),
+        # Absent means on: the presets turn it on.
+        activation_checkpointing=bool(args.get("activation_checkpointing", True)),
         gpus=max(1, spec.hardware.processes),
         sharding=SHARDING_OF_DISTRIBUTED.get(spec.hardware.distributed, "none"),
         lora_rank=spec.lora.r if spec.lora else 16,

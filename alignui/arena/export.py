@@ -11,17 +11,17 @@ message. A pair's prompt is the winner's conversation: a DPO pair needs one prom
 first turn the two sides' histories differ.
 """
 
+import dataclasses
 import shlex
 from pathlib import Path
 
 from alignui.arena import feedback, models
 from alignui.errors import DataError
+from alignui.recipe.assignments import format_value
 
 #: Dataset type -> the feedback kind it is made of, and the algorithm that trains on it.
 KIND = {"unpaired_preference": "thumb", "preference": "vote"}
 ALGORITHM = {"unpaired_preference": "kto", "preference": "dpo"}
-#: Settings the continued run starts from; KTO needs more than one example per device batch.
-CONTINUE_ARGS = {"kto": {"per_device_train_batch_size": 2}, "dpo": {}}
 
 
 def rows(type: str) -> list[dict]:
@@ -62,6 +62,13 @@ def write(type: str, out) -> int:
     return len(found)
 
 
+def default_name(type: str) -> str:
+    """A catalog name for an export made now: arena-TYPE-YYYY-MM-DD-HHMMSS."""
+    from alignui import store
+
+    return f"arena-{type}-{store.now()[:19].replace(':', '').replace('T', '-')}"
+
+
 def save(type: str, name: str):
     """Save the rows of `type` into the catalog under `name`; the catalog entry."""
     from alignui.data import catalog
@@ -70,18 +77,33 @@ def save(type: str, name: str):
     return catalog.save_rows(found, name, source=f"arena feedback ({KIND[type]}s)")
 
 
-def continue_training(aligned: str, dataset: str, type: str):
-    """A TrainSpec that continues training the aligned model on exported feedback: KTO on thumbs,
-    DPO on votes. A LoRA job's adapter folder is the model, so the same adapter trains on."""
-    from alignui.train.spec import TrainSpec
+def continue_training(aligned: str, dataset: str, type: str, recipe: str | None = None):
+    """A TrainSpec that trains the aligned model further on exported feedback, validated.
+
+    KTO on thumbs, DPO on votes, with the presets for the model's size; a recipe file gives its own
+    algorithm (if it trains on this feedback) and settings instead, its model and dataset replaced.
+    A LoRA job's adapter folder is the model, so the same adapter trains on.
+    """
+    from alignui import algorithms
+    from alignui.model_info import local_size_b
+    from alignui.recipe import presets
+    from alignui.recipe.recipe_file import read_recipe
+    from alignui.recipe.spec import TrainSpec
+    from alignui.recipe.validate import validate
 
     if type not in ALGORITHM:
         raise DataError(f"feedback exports as {' or '.join(ALGORITHM)}, not {type!r}")
-    algorithm = ALGORITHM[type]
-    source = models.resolve(aligned)
-    spec = TrainSpec(algorithm=algorithm, model=source.path, dataset=dataset,
-                     args=dict(CONTINUE_ARGS[algorithm]))
-    return spec.validate()
+    model = models.resolve(aligned).path
+    if recipe:
+        spec = read_recipe(recipe)
+        if type not in spec.algo.data_types:
+            raise DataError(f"the recipe trains {spec.algo.title}, which takes {' or '.join(spec.algo.data_types)} "
+                            f"data; this feedback is {type}: use a {algorithms.get(ALGORITHM[type]).title} recipe")
+        spec = dataclasses.replace(spec, model=model, dataset=dataset)
+    else:
+        made = presets.preset(ALGORITHM[type], model_size_b=local_size_b(model), method="full")
+        spec = TrainSpec(algorithm=ALGORITHM[type], model=model, dataset=dataset, args=made.args)
+    return validate(spec)
 
 
 def train_command(spec) -> str:
@@ -89,7 +111,7 @@ def train_command(spec) -> str:
     parts = ["python", "-m", "alignui", "train", "--algorithm", spec.algorithm,
              "--model", spec.model, "--data", spec.dataset]
     for name, value in spec.args.items():
-        parts += ["--set", f"{name}={value}"]
+        parts += ["--set", f"{name}={format_value(value)}"]
     return shlex.join(parts)
 
 

@@ -57,7 +57,7 @@ def situation_from_args(args):
     labels = parse_label_counts(args.labels)
     size, shape, has_sft, model = args.model_size_b, None, not args.no_sft, None
     if args.model:
-        from alignui.advisor.model_info import inspect_model
+        from alignui.model_info import inspect_model
 
         model = inspect_model(args.model)
         size = size if size is not None else model.params_b
@@ -101,14 +101,12 @@ def run_advise(args) -> int:
 
 
 def run_check(args) -> int:
-    from alignui.advisor import model_info, ranges
-    from alignui.train.spec import TrainSpec
+    from alignui.recipe.recipe_file import read_recipe
+    from alignui.recipe.validate import review
 
-    if not args.path.is_file():
-        raise SpecError(f"recipe {args.path} does not exist")
-    spec = TrainSpec.load(args.path)
-    errors = spec.problems()
-    warnings = ranges.check_spec(spec, model_info.local_size_b(spec.model)).warnings
+    spec = read_recipe(args.path)
+    found = review(spec)
+    errors, warnings = found.errors, found.warnings
     if args.json:
         print_json({"ok": not errors, "errors": errors, "warnings": warnings})
         return 1 if errors else 0
@@ -121,12 +119,12 @@ def run_check(args) -> int:
 
 
 def run_export(args) -> int:
-    from alignui.advisor import recipe
+    from alignui.recipe import trl_export
+    from alignui.recipe.recipe_file import load_recipe
 
     if args.script is None and args.trl_config is None:
         raise SpecError("say what to export: --script OUT.py and/or --trl-config OUT.yaml")
-    spec = recipe.load_recipe(args.path)
-    written = recipe.export(spec, args.script, args.trl_config)
+    written = trl_export.export(load_recipe(args.path), args.script, args.trl_config)
     if args.json:
         print_json({"written": [str(path) for path in written]})
     else:

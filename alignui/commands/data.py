@@ -4,6 +4,7 @@ import sys
 
 from alignui.algorithms import DATASET_TYPES
 from alignui.commands.output import print_json
+from alignui.data.split import DEFAULT_SEED
 from alignui.evaluate.pair_filter import DEFAULT_MIN_MARGIN
 
 #: Errors printed by `data inspect` without --json; the JSON always has them all.
@@ -27,7 +28,7 @@ def register(subparsers) -> None:
     _conversion_options(convert)
     convert.add_argument("--validation-split", type=float, default=0.0, metavar="F",
                          help="hold out this share of the rows (e.g. 0.05) in OUT.validation.jsonl")
-    convert.add_argument("--seed", type=int, default=42, help="seed of the validation split")
+    convert.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed of the validation split")
     convert.add_argument("--json", action="store_true")
     convert.set_defaults(func=run_convert)
 
@@ -64,12 +65,18 @@ def register(subparsers) -> None:
 
 
 def _conversion_options(parser) -> None:
-    parser.add_argument("--chosen-min", type=float, default=4, metavar="R",
-                        help="ratings → preference: lowest rating a chosen response may have (default 4)")
-    parser.add_argument("--rejected-max", type=float, default=2, metavar="R",
-                        help="ratings → preference: highest rating a rejected response may have (default 2)")
-    parser.add_argument("--threshold", type=float, default=4, metavar="R",
-                        help="ratings → unpaired_preference: rating from which a response is desirable (default 4)")
+    from alignui.data.convert import ConversionOptions
+
+    default = ConversionOptions()
+    parser.add_argument("--chosen-min", type=float, default=default.chosen_min, metavar="R",
+                        help="ratings → preference: lowest rating a chosen response may have "
+                             f"(default {default.chosen_min:g})")
+    parser.add_argument("--rejected-max", type=float, default=default.rejected_max, metavar="R",
+                        help="ratings → preference: highest rating a rejected response may have "
+                             f"(default {default.rejected_max:g})")
+    parser.add_argument("--threshold", type=float, default=default.threshold, metavar="R",
+                        help="ratings → unpaired_preference: rating from which a response is desirable "
+                             f"(default {default.threshold:g})")
 
 
 def _options(args):

@@ -20,10 +20,11 @@ def register(subparsers) -> None:
     build.set_defaults(func=run_build)
 
     run = commands.add_parser(
-        "run", help="align the demo model and measure held-out accuracy (verifier) before and after",
+        "run", help="train the demo model with its recipe (a job, as `train --recipe` runs it) and measure "
+                    "held-out accuracy (verifier) before and after",
     )
     run.add_argument("--algorithm", default="dpo", help="dpo (default), ipo, kto, simpo, orpo or grpo")
-    run.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the tuned count)")
+    run.add_argument("--steps", type=int, default=None, help="optimizer steps (default: the recipe's max_steps)")
     run.add_argument("--demo", default=None, help="demo folder (default: assets/demo/)")
     run.add_argument("--json", action="store_true", help="print the result as one JSON object")
     run.set_defaults(func=run_alignment)
@@ -56,11 +57,10 @@ def quiet_progress_bars() -> None:
 
 def run_alignment(args) -> int:
     from alignui.demo import paths
-    from alignui.demo.align import DEFAULT_STEPS, align
+    from alignui.demo.align import align
 
     quiet_progress_bars()
-    steps = args.steps if args.steps is not None else DEFAULT_STEPS
-    result = align(args.algorithm, steps=steps, demo=paths(args.demo), progress=report).to_dict()
+    result = align(args.algorithm, steps=args.steps, demo=paths(args.demo), progress=report).to_dict()
     if args.json:
         print_json(result)
     else:

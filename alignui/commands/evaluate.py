@@ -1,10 +1,10 @@
 """`python -m alignui eval ...`: the aligned model's win rate against the reference on a prompt set."""
 
-from alignui.commands.output import print_json
 import argparse
 
+from alignui.commands.output import print_json
+from alignui.data.split import DEFAULT_FRACTION, DEFAULT_SEED
 from alignui.evaluate.judges import DEFAULT_TEMPLATE
-from alignui.evaluate.run import HELD_OUT_FRACTION, HELD_OUT_SEED
 
 
 def register(subparsers) -> None:
@@ -21,10 +21,10 @@ def register(subparsers) -> None:
     prompts.add_argument("--prompts", metavar="FILE",
                          help="prompt file (JSONL, JSON, CSV, ...) with `prompt` and, for the verifier, `answer`")
     prompts.add_argument("--dataset", metavar="NAME", help="a saved dataset: evaluate on its held-out split")
-    evaluate.add_argument("--held-out", type=float, default=HELD_OUT_FRACTION, metavar="F",
-                          help=f"with --dataset: the share held out from training (default {HELD_OUT_FRACTION})")
-    evaluate.add_argument("--seed", type=int, default=HELD_OUT_SEED,
-                          help=f"with --dataset: the split's seed (default {HELD_OUT_SEED})")
+    evaluate.add_argument("--held-out", type=float, default=DEFAULT_FRACTION, metavar="F",
+                          help=f"with --dataset: the share held out from training (default {DEFAULT_FRACTION})")
+    evaluate.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                          help=f"with --dataset: the split's seed (default {DEFAULT_SEED})")
     evaluate.add_argument("--judge", default="verifier", metavar="JUDGE",
                           help="verifier (answers checked against `answer`), reward-model:JOB_ID_OR_PATH "
                                "(a `reward` job or a sequence-classification model folder), llm:MODEL "

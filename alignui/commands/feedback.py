@@ -1,6 +1,7 @@
 """`python -m alignui feedback ...`: list the arena's votes and thumbs, export them as training data."""
 
 from alignui.commands.output import print_json
+from alignui.commands.train import add_wait_options, report
 
 #: Characters of a prompt shown per line by `feedback list`.
 PROMPT_WIDTH = 50
@@ -21,6 +22,19 @@ def register(subparsers) -> None:
     export.add_argument("--out", required=True, metavar="FILE.jsonl")
     export.add_argument("--json", action="store_true", help="print one JSON object")
     export.set_defaults(func=run_export)
+
+    train = commands.add_parser(
+        "train", help="save the feedback to the catalog and train the model further on it, as a job",
+        description="Export the feedback (thumbs for KTO, votes as pairs for DPO) to the catalog and submit a "
+                    "job that trains BASE on it: the presets for BASE's size, or a recipe's algorithm and settings.")
+    train.add_argument("--type", required=True, choices=("unpaired_preference", "preference"),
+                       help="unpaired_preference: thumbs, trained with KTO; preference: votes as pairs, with DPO")
+    train.add_argument("--base", required=True, metavar="MODEL_OR_JOB",
+                       help="the model to train further: a finished job's id, a model folder or a hub id")
+    train.add_argument("--recipe", metavar="FILE", help="a recipe whose algorithm and settings to use")
+    train.add_argument("--name", help="catalog name for the exported feedback (default: arena-TYPE-TIME)")
+    add_wait_options(train)
+    train.set_defaults(func=run_train)
 
 
 def run_list(args) -> int:
@@ -49,3 +63,14 @@ def run_export(args) -> int:
     else:
         print(f"wrote {rows} {args.type} rows to {args.out}")
     return 0
+
+
+def run_train(args) -> int:
+    from alignui.arena import export
+    from alignui.train import jobs
+
+    entry = export.save(args.type, args.name or export.default_name(args.type))
+    job = jobs.submit(export.continue_training(args.base, entry.name, args.type, args.recipe))
+    if not args.json:
+        print(f"saved {entry.rows} {entry.type} rows as {entry.name}")
+    return report(jobs.wait(job["job_id"]) if args.wait else job, args)

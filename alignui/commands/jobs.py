@@ -80,9 +80,10 @@ def run_cancel(args) -> int:
 
 
 def run_resume(args) -> int:
-    from alignui.train import fields, jobs
+    from alignui.recipe import assignments
+    from alignui.train import jobs
 
-    job = jobs.resume(args.id, fields.parse_assignments(args.set))
+    job = jobs.resume(args.id, assignments.parse_assignments(args.set))
     return report(jobs.wait(job["job_id"]) if args.wait else job, args)
 
 

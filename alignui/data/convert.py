@@ -83,6 +83,24 @@ def _chosen_as_completion(rows: list[dict], options: ConversionOptions) -> Conve
     return Conversion("prompt_completion", [{"prompt": r["prompt"], "completion": r["chosen"]} for r in rows])
 
 
+def _desirable_as_completion(rows: list[dict], options: ConversionOptions) -> Conversion:
+    kept = [{"prompt": r["prompt"], "completion": r["completion"]} for r in rows if r["label"]]
+    left = len(rows) - len(kept)
+    return Conversion("prompt_completion", kept, left, [f"undesirable rows left out: {left}."] if left else [])
+
+
+def _best_rated_as_completion(rows: list[dict], options: ConversionOptions) -> Conversion:
+    kept = []
+    for group in _merge_ratings(rows):
+        best = max(group["responses"], key=lambda r: r["rating"])
+        if best["rating"] >= options.chosen_min:
+            kept.append({"prompt": group["prompt"], "completion": _answer(group["prompt"], best["text"])})
+    groups = len(_merge_ratings(rows))
+    notes = [f"skipped {groups - len(kept)} prompts: best rating below {options.chosen_min:g}."] \
+        if groups > len(kept) else []
+    return Conversion("prompt_completion", kept, groups - len(kept), notes)
+
+
 def _prompts(rows: list[dict], options: ConversionOptions) -> Conversion:
     seen, prompts = set(), []
     for row in rows:
@@ -157,7 +175,9 @@ CONVERSIONS: dict[tuple[str, str], Callable[[list[dict], ConversionOptions], Con
     ("preference", "prompt_only"): _prompts,
     ("ratings", "preference"): _best_vs_worst,
     ("ratings", "unpaired_preference"): _rated_as_labels,
+    ("ratings", "prompt_completion"): _best_rated_as_completion,
     ("ratings", "prompt_only"): _prompts,
+    ("unpaired_preference", "prompt_completion"): _desirable_as_completion,
     ("unpaired_preference", "prompt_only"): _prompts,
     ("prompt_completion", "prompt_only"): _prompts,
 }

@@ -33,6 +33,12 @@ class Converted:
     validation_rows: int = 0
 
 
+def read_jsonl(path) -> list[dict]:
+    """The rows of a JSON Lines file the project wrote (blank lines skipped)."""
+    with open(path, encoding="utf-8") as source:
+        return [json.loads(line) for line in source if line.strip()]
+
+
 def write_jsonl(rows, path) -> Path:
     """Write rows as JSON Lines, atomically: readers never see half a file."""
     path = Path(path)

@@ -23,8 +23,10 @@ LENGTH_FIELDS = {
 }
 #: Chosen and rejected that differ in at most this share of their characters count as nearly identical.
 NEAR_IDENTICAL = 0.05
-#: KTO works well with desirable:undesirable between 1:1 and 4:1 (Ethayarajh & Jurafsky, 2024).
-MAX_LABEL_RATIO = 4.0
+#: KTO works well with desirable:undesirable between 1:1 and 4:1 (Ethayarajh & Jurafsky, 2024, via the
+#: article): the presets, the doctor and these warnings all use this one range.
+KTO_RATIO = (1.0, 4.0)
+MAX_LABEL_RATIO = KTO_RATIO[1]
 #: Row numbers kept as examples for each kind of finding.
 EXAMPLES = 10
 HISTOGRAM_BINS = 20

@@ -3,7 +3,8 @@
 Alignment on the demo's preference or thumbs data teaches it to carry, which held-out accuracy
 shows. `python -m alignui.demo.build` rebuilds everything under `assets/demo/` (seeded; about two
 and a half minutes on one core): the data files from `task` and `data`, then the model from
-`build`. `paths()` says where each piece lives; `align.align()` measures what an algorithm does.
+`build`. `paths()` says where each piece lives; `align.align()` runs an algorithm's demo recipe
+through the job engine and measures what it does.
 """
 
 from collections.abc import Callable
@@ -11,8 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Where the committed demo model and data live.
-ASSETS = Path(__file__).resolve().parent.parent.parent / "assets" / "demo"
+#: Where the committed demo model and data live: the top-level assets/demo/, which the package carries
+#: as alignui/assets (a link in the source tree, a folder once installed).
+ASSETS = (Path(__file__).resolve().parent.parent / "assets" / "demo").resolve()
 
 #: Told how far a long piece of work has come (0 to 1) and what it is doing.
 Progress = Callable[[float, str], None]
@@ -77,6 +79,11 @@ class DemoPaths:
     def heldout(self) -> Path:
         """prompt_only rows with an `answer` column that no training file contains: for evaluation."""
         return self.root / "heldout.jsonl"
+
+    @property
+    def recipes(self) -> Path:
+        """One recipe per algorithm, with the settings tuned on the demo (`train --recipe` runs them)."""
+        return self.root / "recipes"
 
     def training_files(self) -> list[Path]:
         """Every file a training run may read (the held-out file is not one of them)."""

@@ -11,8 +11,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from alignui.data.export import read_jsonl
 from alignui.demo import DemoPaths, Progress, no_progress, paths, torch_threads
-from alignui.demo.data import read_jsonl, write_data
+from alignui.demo.data import write_data
 from alignui.demo.task import SEED
 from alignui.errors import SpecError
 

@@ -75,11 +75,6 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
         out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as source:
-        return [json.loads(line) for line in source if line.strip()]
-
-
 def write_data(root: Path | str, seed: int = SEED) -> DemoPaths:
     """Write every demo data file under `root` and return where they are."""
     demo = paths(root)

@@ -3,7 +3,7 @@
 - `verifier` (rule-based), for prompts with a reference `answer`: an answer scores 1 when its final
   answer (the text after "####" or "answer:", else its last number, normalised so that "4.0", "4"
   and "4." agree) equals the reference, else 0. It is the same rule as GRPO's answer reward
-  (alignui.train.rewards), so training and evaluation agree on what "correct" means.
+  (alignui.rewards), so training and evaluation agree on what "correct" means.
 - `reward-model:JOB_ID_OR_PATH`: a sequence-classification model with one output (a folder, or a
   finished `reward` job) scores (prompt, answer); the higher score wins.
 - `llm:MODEL`: a local chat model (folder, hub id or finished job) compares the two answers
@@ -82,7 +82,7 @@ class Verifier:
 
 def is_correct(answer: str, expected) -> bool:
     """Whether `answer`'s final answer equals the expected one."""
-    from alignui.train.rewards import final_answer
+    from alignui.rewards import final_answer
 
     return final_answer(answer) == final_answer(str(expected))
 
@@ -105,10 +105,10 @@ class RewardModel:
     """Scores (prompt, answer) with a local sequence-classification model that has one output."""
 
     def __init__(self, choice: str):
-        from alignui.arena.models import trust_remote_code
-
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from alignui.arena.models import trust_remote_code
 
         path = reward_model_path(choice)
         self.name = REWARD_MODEL + choice

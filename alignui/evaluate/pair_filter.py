@@ -94,7 +94,7 @@ def histogram(values: list[float], bins: int = HISTOGRAM_BINS) -> list[dict]:
 def _parts(row: dict, number: int):
     """(prompt, chosen text, rejected text) of a preference row, the prompt split off if implicit."""
     from alignui.data.implicit import split_prompt
-    from alignui.train.rewards import completion_text
+    from alignui.rewards import completion_text
 
     chosen, rejected, prompt = row["chosen"], row["rejected"], row.get("prompt")
     if prompt is None:

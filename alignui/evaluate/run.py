@@ -2,8 +2,8 @@
 
 Prompts come from a prompt file (any format the data studio reads: JSONL, JSON, CSV/TSV, Parquet,
 with a `prompt` and, for the verifier, an `answer`), or from the held-out split of a catalog
-dataset: the same seeded split the trainer holds out (train.build.load_data), so the model is
-scored on prompts it never trained on.
+dataset: the same seeded split, grouped by prompt, that a training run holds out (data.split), so
+the model is scored on prompts it never trained on.
 
 Both models decode greedily, so a report can be reproduced. Reports go to the `evaluations` table
 and stay there as the history.
@@ -14,15 +14,13 @@ from collections.abc import Callable
 
 from alignui import store
 from alignui.arena import generate, models
+from alignui.data.split import DEFAULT_FRACTION, DEFAULT_SEED, split_rows
 from alignui.errors import DataError, NotFound
 from alignui.evaluate import judges, winrate
 from alignui.evaluate.judges import PromptItem
 
 #: Prompts generated per batch and side.
 BATCH = 8
-#: The trainer's defaults: TrainSpec.eval_fraction and TRL's seed.
-HELD_OUT_FRACTION = 0.05
-HELD_OUT_SEED = 42
 
 
 def read_prompts(path) -> list[PromptItem]:
@@ -32,17 +30,15 @@ def read_prompts(path) -> list[PromptItem]:
     return _items(load_file(path).rows, str(path))
 
 
-def held_out_prompts(dataset: str, fraction: float = HELD_OUT_FRACTION,
-                     seed: int = HELD_OUT_SEED) -> list[PromptItem]:
+def held_out_prompts(dataset: str, fraction: float = DEFAULT_FRACTION,
+                     seed: int = DEFAULT_SEED) -> list[PromptItem]:
     """The prompts of a catalog dataset's held-out split, each prompt once."""
-    from pathlib import Path
-
     from alignui.data import catalog
-    from alignui.train.build import load_data
+    from alignui.data.export import read_jsonl
 
     entry = catalog.get(dataset)
-    _, held_out = load_data(Path(entry.path), fraction, seed)
-    if held_out is None:
+    _, held_out = split_rows(read_jsonl(entry.path), fraction, seed)
+    if not held_out:
         raise DataError(f"{dataset!r} has {entry.rows} rows: a {fraction:.0%} split holds none out; "
                         "raise the fraction or use a prompt file")
     return _items(list(held_out), dataset)

@@ -10,12 +10,12 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
+from alignui import rewards
+from alignui.data.export import read_jsonl
 from alignui.errors import DataError, SpecError
-from alignui.train import rewards
+from alignui.recipe.spec import LoraSpec, TrainSpec
+from alignui.recipe.validate import machine_defaults
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import LoraSpec, TrainSpec, config_fields
-
-os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # CPO (SimPO) and ORPO live in trl.experimental
 
 
 def load_tokenizer(model: str):
@@ -95,31 +95,22 @@ def save_merged(trainer, folder: Path) -> None:
     model.merge_and_unload().save_pretrained(folder)
 
 
-def load_data(path: Path, eval_fraction: float, seed: int):
-    """The run's rows as (train, eval) datasets; eval is None when the held-out share rounds to 0."""
+def load_data(run: RunFolder):
+    """The run's (train, eval) datasets from its run folder; eval is None when nothing is held out."""
     from datasets import Dataset
 
-    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
-    if not rows:
-        raise DataError(f"the dataset snapshot {path} holds no rows")
-    data = Dataset.from_list(rows)
-    held_out = int(len(data) * eval_fraction)
-    if held_out < 1:
-        return data, None
-    split = data.train_test_split(test_size=held_out, seed=seed)
-    return split["train"], split["test"]
+    train = read_jsonl(run.train_data)
+    if not train:
+        raise DataError(f"the training split {run.train_data} holds no rows")
+    held_out = read_jsonl(run.eval_data) if run.eval_data.exists() else []
+    return Dataset.from_list(train), Dataset.from_list(held_out) if held_out else None
 
 
 def trl_config(spec: TrainSpec, run: RunFolder, has_eval: bool):
     """The algorithm's TRL config: the spec's fields over defaults that suit this machine and run."""
     args = spec.trl_args()
     args.pop("model_init_kwargs", None)  # used by load_policy; the trainer gets a loaded model
-    defaults = {"report_to": "none", "disable_tqdm": True}
-    if not torch.cuda.is_available():
-        # On CPU, fp32 is faster than autocast; with several processes DDP runs over gloo.
-        defaults.update(use_cpu=True, bf16=False)
-    elif not torch.cuda.is_bf16_supported():
-        defaults.update(bf16=False, fp16=True)
+    defaults = machine_defaults(args)
     if has_eval:
         defaults["eval_strategy"] = args.get("save_strategy", "steps")
         if "save_steps" in args:
@@ -133,8 +124,7 @@ def trl_config(spec: TrainSpec, run: RunFolder, has_eval: bool):
 
 def trainer(spec: TrainSpec, run: RunFolder, callbacks: list):
     """The TRL trainer for this run, ready to train."""
-    seed = spec.args.get("seed", config_fields(spec.algorithm)["seed"].default)
-    train, held_out = load_data(run.data, spec.eval_fraction, seed)
+    train, held_out = load_data(run)
     config = trl_config(spec, run, has_eval=held_out is not None)
     tokenizer = load_tokenizer(spec.model)
     model = load_policy(spec)

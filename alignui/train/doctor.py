@@ -14,10 +14,11 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from alignui.data.stats import KTO_RATIO
 from alignui.errors import AlignUIError
+from alignui.recipe.spec import TrainSpec
 from alignui.train import jobs, metrics
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import TrainSpec
 
 #: Train logs that count as "early" for a loss explosion.
 EARLY_LOGS = 50
@@ -28,7 +29,7 @@ FLAT_MIN_LOGS = 8
 #: Eval loss this far (relative) above its best counts as rising.
 OVERFIT_RISE = 0.05
 #: The KTO paper's recommended ceiling for desirable:undesirable examples.
-KTO_MAX_RATIO = 4.0
+KTO_MAX_RATIO = KTO_RATIO[1]
 #: A KTO ratio above this suggests switching to pairs (DPO) if they can be had.
 KTO_EXTREME_RATIO = 10.0
 
@@ -67,7 +68,7 @@ class Values:
             return self.spec.args[name]
         if name in self.config:
             return self.config[name]
-        from alignui.train.spec import config_fields  # imports TRL: only for runs without trl_config.json
+        from alignui.recipe.spec import config_fields  # imports TRL: only for runs without trl_config.json
 
         return config_fields(self.spec.algorithm)[name].default
 
@@ -91,7 +92,7 @@ def diagnose_job(job_id: int) -> list[Diagnosis]:
     """The diagnoses of a job's run so far (it may still be running)."""
     run = jobs.run_folder(job_id)
     spec = TrainSpec.load(run.spec)
-    rows = _read_rows(run.data) if spec.algorithm == "kto" else None
+    rows = _read_rows(run.train_data) if spec.algorithm == "kto" else None
     config = json.loads(run.trl_config.read_text()) if run.trl_config.exists() else None
     return diagnose(spec, metrics.read(run.metrics), rows, config)
 
@@ -103,7 +104,7 @@ def apply(job_id: int) -> dict:
         raise AlignUIError(f"the doctor finds nothing to fix in job {job_id}")
     run = jobs.run_folder(job_id)
     spec = fixed_spec(TrainSpec.load(run.spec), found, best_checkpoint(run, metrics.read(run.metrics)))
-    return jobs.submit(dataclasses.replace(spec, dataset=str(run.data)), parent_id=job_id)
+    return jobs.submit(spec, parent_id=job_id, data_from=run)
 
 
 def best_checkpoint(run: RunFolder, records: list[dict]) -> Path | None:

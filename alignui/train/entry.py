@@ -40,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def train(run: RunFolder) -> None:
     quiet_libraries()
+    from alignui.recipe.spec import TrainSpec
     from alignui.train import build, callbacks, metrics, model_card
-    from alignui.train.spec import TrainSpec
 
     spec = TrainSpec.load(run.spec)
     callback = callbacks.MetricsCallback(run.metrics, callbacks.job_id_from_env())
@@ -57,7 +57,7 @@ def train(run: RunFolder) -> None:
     if trainer.is_world_process_zero():
         if spec.algo.scores:
             build.save_merged(trainer, run.model)
-        rows = sum(1 for line in run.data.read_text().splitlines() if line.strip())
+        rows = sum(1 for line in run.train_data.read_text().splitlines() if line.strip())
         card = model_card.render(spec, metrics.read(run.metrics), rows,
                                  adapter=(run.model / "adapter_config.json").exists())
         (run.model / "README.md").write_text(card)

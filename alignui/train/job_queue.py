@@ -23,11 +23,12 @@ def overlaps(a: str | None, b: str | None) -> bool:
 def ahead_of(db: sqlite_utils.Database, job_id: int) -> list[int]:
     """Jobs that must end (running) or start (queued earlier) before this one may start."""
     mine = db["jobs"].get(job_id)
-    rows = db.query("select id, status, gpus from jobs where status in ('queued', 'running') and id != ?",
-                    [job_id])
+    rows = db.query("select id, status, gpus from jobs where status in ('queued', 'running', 'cancelling') "
+                    "and id != ?", [job_id])
+    # A cancelling job may still hold its GPUs: it blocks like a running one until it is gone.
     return [row["id"] for row in rows
             if overlaps(row["gpus"], mine["gpus"])
-            and (row["status"] == "running" or row["id"] < job_id)]
+            and (row["status"] in ("running", "cancelling") or row["id"] < job_id)]
 
 
 def claim(db: sqlite_utils.Database, job_id: int) -> bool:

@@ -7,7 +7,9 @@ nothing heavy, so the app and the CLI stay fast; only `submit` (and `resume` wit
 settings) checks the spec against TRL. The training itself happens in the supervisor's children.
 
 Statuses: queued → running → succeeded | failed | cancelled, and interrupted for a job whose
-processes vanished without a word (killed, or the machine restarted).
+processes vanished without a word (killed, or the machine restarted). A cancel passes through
+cancelling while its processes stop: the job is recorded cancelled only once none is left, and until
+then the queue starts nothing on its GPUs.
 """
 
 import dataclasses
@@ -21,13 +23,14 @@ from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from alignui import settings, store
-from alignui.errors import AlignUIError, DataError, NotFound, SpecError
-from alignui.train import hardware, job_queue, metrics, procs
+from alignui import hardware, settings, store
+from alignui.errors import DataError, NotFound, SpecError, StateError
+from alignui.recipe.spec import TrainSpec
+from alignui.recipe.validate import validate
+from alignui.train import job_queue, metrics, procs
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import TrainSpec
 
-ACTIVE = ("queued", "running")
+ACTIVE = ("queued", "running", "cancelling")
 ENDED = ("succeeded", "failed", "cancelled", "interrupted")
 #: Seconds a cancelled job's processes get to exit on SIGTERM before SIGKILL.
 CANCEL_GRACE = 10.0
@@ -38,14 +41,15 @@ INTERRUPTED = ("the job's processes ended without reporting (killed, or the mach
 
 
 # ----- submitting -----
-def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
+def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder | None = None) -> dict:
     """Queue a training run and start its supervisor; returns the job (see `show`).
 
-    The dataset (a catalog name or a data file) is made TRL-ready and copied into the run folder,
-    so later edits to the catalog or the file never change what this job trains on.
+    The dataset (a catalog name or a data file) is made TRL-ready, split (grouped by prompt) and
+    written into the run folder as train.jsonl and eval.jsonl, so later edits to the catalog or the
+    file never change what this job trains on. `data_from` reuses another run's split as it is.
     """
-    spec = dataclasses.replace(spec, model=resolve_model(spec.model),
-                               reward_model=resolve_reward_model(spec.reward_model)).validate()
+    spec = validate(dataclasses.replace(spec, model=resolve_model(spec.model),
+                                        reward_model=resolve_reward_model(spec.reward_model)))
     if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
         hardware.check(spec.hardware.gpus, spec.hardware.processes)
     db = store.connect()
@@ -56,7 +60,10 @@ def submit(spec: TrainSpec, parent_id: int | None = None) -> dict:
     run = RunFolder(settings.runs_dir() / str(job_id))
     try:
         run.root.mkdir(parents=True)
-        snapshot_dataset(spec, run)
+        if data_from is not None:
+            copy_split(data_from, run)
+        else:
+            snapshot_dataset(spec, run)
         spec.save(run.spec)
     except BaseException:
         # Bad input leaves no trace: no job row, no run folder.
@@ -86,11 +93,13 @@ def resolve_reward_model(choice: str) -> str:
 
 
 def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:
-    """Write the TRL-ready rows of a catalog dataset or a data file to the run folder.
+    """Write the TRL-ready rows of a catalog dataset or a data file to the run folder, split.
 
     Refuses data of a type the algorithm cannot train on, saying how to convert it.
     """
     from alignui.data import catalog
+    from alignui.data.export import read_jsonl, write_jsonl
+    from alignui.data.split import DEFAULT_SEED, split_rows
 
     entry = catalog.lookup(spec.dataset, into=run.root)
     if entry.type not in spec.algo.data_types:
@@ -99,8 +108,20 @@ def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:
             f"{entry.type}; convert it with `python -m alignui data convert --to {spec.algo.data_types[0]}` "
             "or pick another algorithm"
         )
-    if Path(entry.path).resolve() != run.data.resolve():
-        shutil.copyfile(entry.path, run.data)
+    train, held_out = split_rows(read_jsonl(entry.path), spec.eval_fraction,
+                                 spec.args.get("seed", DEFAULT_SEED))
+    write_jsonl(train, run.train_data)
+    if held_out:
+        write_jsonl(held_out, run.eval_data)
+    if Path(entry.path).parent == run.root:  # the normalised copy of a data file: the split replaces it
+        Path(entry.path).unlink()
+
+
+def copy_split(source: RunFolder, run: RunFolder) -> None:
+    """Train on exactly the rows another run trained and held out on."""
+    for name in ("train_data", "eval_data"):
+        if getattr(source, name).exists():
+            shutil.copyfile(getattr(source, name), getattr(run, name))
 
 
 def _start_supervisor(db, job_id: int, run: RunFolder, fields: dict) -> None:
@@ -195,15 +216,21 @@ def wait(job_id: int, poll: float = 0.5, timeout: float | None = None) -> dict:
 
 # ----- controlling -----
 def cancel(job_id: int, grace: float = CANCEL_GRACE) -> dict:
-    """Stop a queued or running job: SIGTERM to all its processes, SIGKILL after `grace` seconds."""
+    """Stop a queued or running job: SIGTERM to all its processes, SIGKILL after `grace` seconds.
+
+    It returns once every process is gone, and only then records the job cancelled.
+    """
     db = store.connect()
     row = get(job_id, db)
-    if row["status"] not in ACTIVE:
-        raise AlignUIError(f"job {job_id} is not queued or running (it is {row['status']})")
-    finish(db, job_id, "cancelled", None)
+    cursor = db.execute("update jobs set status = 'cancelling' where id = ? and status in ('queued', 'running')",
+                        [job_id])
+    db.conn.commit()
+    if cursor.rowcount != 1:
+        raise StateError(f"job {job_id} is not queued or running (it is {get(job_id, db)['status']})")
     left = stop_processes(row, grace)
     if left:
-        raise AlignUIError(f"job {job_id}: processes {sorted(left)} did not stop; stop them by hand")
+        raise StateError(f"job {job_id}: processes {sorted(left)} did not stop; stop them by hand")
+    finish(db, job_id, "cancelled", None)
     return show(job_id)
 
 
@@ -216,11 +243,11 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
     db = store.connect()
     row = get(job_id, db)
     if row["status"] in ACTIVE:
-        raise AlignUIError(f"job {job_id} is {row['status']}: it can be resumed once it has ended")
+        raise StateError(f"job {job_id} is {row['status']}: it can be resumed once it has ended")
     run = RunFolder(Path(row["run_dir"]))
     spec = TrainSpec.load(run.spec)
     if overrides:
-        spec = dataclasses.replace(spec, args={**spec.args, **overrides}).validate()
+        spec = validate(dataclasses.replace(spec, args={**spec.args, **overrides}))
         spec.save(run.spec)
     run.remove_incomplete_checkpoints()
     latest = run.latest_checkpoint()
@@ -243,12 +270,16 @@ def reconcile() -> list[int]:
     """
     db = store.connect()
     changed = []
-    for row in db.query("select id, pid, pid_start_time, run_dir, created_at from jobs "
-                        "where status in ('queued', 'running')"):
+    for row in db.query("select id, status, pid, pid_start_time, run_dir, created_at from jobs "
+                        "where status in ('queued', 'running', 'cancelling')"):
         if row["pid"] is None:
             if _age_seconds(row["created_at"]) < START_GRACE:
                 continue
         elif procs.alive(row["pid"], row["pid_start_time"]):
+            continue
+        if row["status"] == "cancelling":  # its canceller went away before the end
+            if not stop_processes(row, CANCEL_GRACE) and finish(db, row["id"], "cancelled", None):
+                changed.append(row["id"])
             continue
         error = INTERRUPTED
         if row["run_dir"] and RunFolder(Path(row["run_dir"])).error.exists():
@@ -262,7 +293,8 @@ def reconcile() -> list[int]:
 def finish(db, job_id: int, status: str, error: str | None) -> bool:
     """Set an end status, unless the job has ended already; True if this call ended it."""
     cursor = db.execute(
-        "update jobs set status = ?, error = ?, finished_at = ? where id = ? and status in ('queued', 'running')",
+        "update jobs set status = ?, error = ?, finished_at = ? where id = ? "
+        "and status in ('queued', 'running', 'cancelling')",
         [status, error, store.now(), job_id],
     )
     db.conn.commit()

@@ -11,8 +11,8 @@ import sys
 
 import yaml
 
+from alignui.recipe.spec import TrainSpec
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import TrainSpec
 
 #: The module every training process runs.
 ENTRY = "alignui.train.entry"

@@ -4,8 +4,8 @@ import json
 
 import yaml
 
+from alignui.recipe.spec import TrainSpec
 from alignui.train import metrics
-from alignui.train.spec import TrainSpec
 
 #: Logged values quoted in the card when the run logged them.
 FINAL = ("loss", "eval_loss", "rewards/margins", "rewards/accuracies", "reward", "kl",

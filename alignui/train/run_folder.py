@@ -2,7 +2,8 @@
 
 ```
 spec.yaml          the resolved TrainSpec (a portable recipe)
-dataset.jsonl      the dataset as it was when the job was submitted (TRL-ready rows)
+train.jsonl        the rows it trains on, as they were when the job was submitted (TRL-ready)
+eval.jsonl         the rows it holds out (no prompt of train.jsonl among them; absent when none)
 accelerate.yaml    the launch settings (processes, machines, DDP / DeepSpeed / FSDP)
 trl_config.json    every field of the TRL config the run trained with, defaults included
 train.log          everything the job printed, supervisor lines included
@@ -36,8 +37,12 @@ class RunFolder:
         return self.root / "spec.yaml"
 
     @property
-    def data(self) -> Path:
-        return self.root / "dataset.jsonl"  # the name the data catalog writes into a folder
+    def train_data(self) -> Path:
+        return self.root / "train.jsonl"
+
+    @property
+    def eval_data(self) -> Path:
+        return self.root / "eval.jsonl"
 
     @property
     def accelerate_config(self) -> Path:

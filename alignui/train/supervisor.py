@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 
 from alignui import store
+from alignui.recipe.spec import TrainSpec
 from alignui.train import job_queue, jobs, launcher, procs
 from alignui.train.run_folder import RunFolder
-from alignui.train.spec import TrainSpec
 
 #: Seconds between two looks at the queue.
 QUEUE_POLL = 1.0
@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     except Terminated:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         _stop_children(db, job_id)
-        jobs.finish(db, job_id, "cancelled", None)
         _say(run, "cancelled")
+        if db["jobs"].get(job_id)["status"] != "cancelling":  # a SIGTERM from outside alignui's cancel
+            jobs.finish(db, job_id, "cancelled", None)
         return 143
     except Exception as error:  # the job must not sit "running" with nothing behind it
         _stop_children(db, job_id)

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from alignui.advisor import catalog, checklist, form, memory, plots, ranges, recipe
+from alignui.advisor import catalog, checklist, memory, plots
 from alignui.advisor.advice import Advice
 from alignui.advisor.checklist import GOALS, Situation
 from alignui.algorithms import ALGORITHMS, DATASET_TYPES
+from alignui.recipe import form, recipe_file, trl_export
+from alignui.recipe.validate import review
+from alignui.ui import run_form
 from alignui.ui.errors import user_errors
 
 INTRO = """### Which algorithm?
@@ -59,29 +62,12 @@ def advise(data_type, labels, size, has_sft, gpu_memory, gpu_count, goals):
 def preset(algorithm, data_type, labels, size, has_sft, gpu_memory, gpu_count, goals):
     situation = _situation(data_type, labels, size, has_sft, gpu_memory, gpu_count, goals)
     spec = checklist.advise(situation).get(algorithm).spec("", "")
-    return _form_updates(algorithm, form.values_from_spec(spec))
-
-
-def _form_updates(algorithm: str, values: dict) -> list:
-    updates = []
-    for name in form.NAMES:
-        field = form.field_for(name, algorithm)
-        updates.append(gr.update(value=values.get(name), visible=form.shown(name, algorithm),
-                                 label=field.label, info=_info(field)))
-    return updates
-
-
-def _info(field: form.FormField) -> str:
-    return field.help + (f" Valid: {field.valid}." if field.valid else "")
-
-
-def _spec(algorithm, model, dataset, gpu_count, values):
-    return form.spec_from_values(algorithm, model, dataset, dict(zip(form.NAMES, values)), int(gpu_count or 1))
+    return run_form.updates(algorithm, form.values_from_spec(spec))
 
 
 @user_errors
-def validate_hyperparameters(algorithm, model, dataset, size, gpu_count, *values):
-    result = ranges.review(_spec(algorithm, model, dataset, gpu_count, values), _number(size))
+def validate_hyperparameters(algorithm, model, dataset, size, *values):
+    result = review(run_form.spec(algorithm, model, dataset, values), _number(size))
     if result.errors:
         raise gr.Error("Refused:\n- " + "\n- ".join(result.errors))
     advice = "".join(f"\n- {warning}" for warning in result.warnings)
@@ -89,11 +75,11 @@ def validate_hyperparameters(algorithm, model, dataset, size, gpu_count, *values
 
 
 @user_errors
-def memory_estimate(algorithm, model, dataset, size, gpu_memory, gpu_count, *values):
+def memory_estimate(algorithm, model, dataset, size, gpu_memory, *values):
     params_b = _number(size)
     if params_b is None:
         raise gr.Error("Give the model size (or read it from the model) to estimate memory.")
-    spec = _spec(algorithm, model, dataset, gpu_count, values)
+    spec = run_form.spec(algorithm, model, dataset, values)
     result = memory.estimate(memory.query_from_spec(spec, params_b), _number(gpu_memory))
     lines = [f"**{result.verdict}**", "", "| part | GB |", "|---|---|"]
     lines += [f"| {name} | {value:.2f} |" for name, value in result.parts.items() if value]
@@ -121,31 +107,39 @@ def _out_dir() -> Path:
 
 
 @user_errors
-def save_recipe(algorithm, model, dataset, gpu_count, *values):
-    spec = _spec(algorithm, model, dataset, gpu_count, values)
-    return str(recipe.save_recipe(spec, _out_dir() / f"{algorithm}-recipe.yaml"))
+def save_recipe(algorithm, model, dataset, *values):
+    spec = run_form.spec(algorithm, model, dataset, values)
+    return str(recipe_file.save_recipe(spec, _out_dir() / f"{algorithm}-recipe.yaml"))
 
 
 @user_errors
 def open_recipe(path):
     if not path:
         raise gr.Error("Upload a recipe YAML first.")
-    spec = recipe.load_recipe(Path(path))
-    return [spec.algorithm, spec.model, spec.dataset, spec.hardware.processes,
-            *_form_updates(spec.algorithm, form.values_from_spec(spec))]
+    spec = recipe_file.load_recipe(Path(path))
+    return [spec.algorithm, spec.model, spec.dataset, *run_form.updates(spec.algorithm, form.values_from_spec(spec))]
 
 
 @user_errors
-def export_recipe(algorithm, model, dataset, gpu_count, *values):
-    spec = _spec(algorithm, model, dataset, gpu_count, values)
+def launch(algorithm, model, dataset, *values):
+    from alignui.train import jobs
+
+    job = jobs.submit(run_form.spec(algorithm, model, dataset, values))
+    return (f"Job {job['job_id']} {job['status']}: watch it in the Train tab (run folder "
+            f"`{job['run_dir']}`).")
+
+
+@user_errors
+def export_recipe(algorithm, model, dataset, *values):
+    spec = run_form.spec(algorithm, model, dataset, values)
     folder = _out_dir()
     script = folder / f"train_{algorithm}.py"
-    if algorithm not in recipe.TRL_COMMANDS:
-        recipe.export(spec, script)
+    if algorithm not in trl_export.TRL_COMMANDS:
+        trl_export.export(spec, script)
         return str(script), None, (f"trl 1.16's command line has no {ALGORITHMS[algorithm].title} command: "
                                    f"run `python {script.name}`.")
-    _, config = recipe.export(spec, script, folder / f"trl_{algorithm}.yaml")
-    return str(script), str(config), (f"Run `python {script.name}`, or `trl {recipe.TRL_COMMANDS[algorithm]} "
+    _, config = trl_export.export(spec, script, folder / f"trl_{algorithm}.yaml")
+    return str(script), str(config), (f"Run `python {script.name}`, or `trl {trl_export.TRL_COMMANDS[algorithm]} "
                                       f"--config {config.name}` next to it.")
 
 
@@ -160,7 +154,7 @@ def dataset_facts(name):
 
 @user_errors
 def read_model(name):
-    from alignui.advisor.model_info import inspect_model
+    from alignui.model_info import inspect_model
 
     info = inspect_model(name)
     kind = "looks instruction-tuned" if info.looks_instruct else "looks like a base model"
@@ -174,22 +168,15 @@ def saved_dataset_choices():
 
 
 def on_load():
-    gpus = memory.detect_gpus()
+    from alignui import hardware
+
+    gpus = hardware.gpus()
     names = catalog.saved_datasets()
     size = min((gpu.memory_gb for gpu in gpus), default=None)
-    return gr.update(choices=names), size, len(gpus) or 1
-
-
-def _component(name: str, algorithm: str):
-    field = form.field_for(name, algorithm)
-    common = {"label": field.label, "info": _info(field), "visible": form.shown(name, algorithm)}
-    if field.kind == "checkbox":
-        return gr.Checkbox(**common)
-    if field.kind == "choice":
-        return gr.Dropdown(list(field.choices), **common)
-    if field.kind == "text":
-        return gr.Textbox(lines=3 if field.name == "extra" else 1, **common)
-    return gr.Number(precision=0 if field.kind == "integer" else None, **common)
+    memory_box = gr.update(value=size) if gpus else gr.update(
+        value=None, label="GPU memory (GB) of the GPUs you will train on",
+        info="No GPU on this machine: type the memory of the target GPUs, or leave it empty.")
+    return gr.update(choices=names), memory_box, len(gpus) or 1
 
 
 def render() -> None:
@@ -220,11 +207,7 @@ def render() -> None:
     gr.Markdown("### Hyperparameters")
     algorithm = gr.Dropdown([(a.title, a.name) for a in ALGORITHMS.values()], value="dpo", label="Algorithm",
                             info="The best recommendation is picked for you; choose another to see its presets.")
-    fields = []
-    with gr.Row(equal_height=False):
-        for column in (form.FIELDS[:8], form.FIELDS[8:16], form.FIELDS[16:]):
-            with gr.Column():
-                fields += [_component(field.name, "dpo") for field in column]
+    fields = run_form.render("dpo")
     validate = gr.Button("Validate hyperparameters")
     validation = gr.Markdown()
 
@@ -248,10 +231,12 @@ def render() -> None:
 
     with gr.Accordion("Recipe", open=True):
         with gr.Row():
+            launch_button = gr.Button("Launch this recipe", variant="primary")
             save = gr.Button("Save recipe (YAML)")
             export = gr.Button("Export TRL script and trl config")
+        launch_message = gr.Markdown()
         with gr.Row():
-            recipe_file = gr.File(label="Recipe")
+            recipe_out = gr.File(label="Recipe")
             script_file = gr.File(label="TRL Python script")
             trl_file = gr.File(label="trl CLI config")
         export_note = gr.Markdown()
@@ -262,20 +247,24 @@ def render() -> None:
     gr.on(triggers=None, fn=on_load, inputs=None, outputs=[dataset, gpu_memory, gpu_count], api_name="on_load")
     # Datasets saved in the Data tab since the page loaded appear when the list is opened.
     dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
-    dataset.change(dataset_facts, dataset, [data_type, labels], api_name="dataset_facts")
     gr.on([read.click, model.submit], read_model, model, [size, has_sft, model_facts], api_name="read_model")
     recommend.click(advise, answers, [ranking, advice_json, algorithm], api_name="advise").then(
         preset, [algorithm, *answers], fields, api_name="preset")
     algorithm.input(preset, [algorithm, *answers], fields, api_visibility="undocumented")
-    validate.click(validate_hyperparameters, [*source, size, gpu_count, *fields], validation,
+    validate.click(validate_hyperparameters, [*source, size, *fields], validation,
                    api_name="validate_hyperparameters")
-    estimate.click(memory_estimate, [*source, size, gpu_memory, gpu_count, *fields], [memory_md, memory_json],
+    estimate.click(memory_estimate, [*source, size, gpu_memory, *fields], [memory_md, memory_json],
                    api_name="memory_estimate")
     draw.click(loss_plot, [curve_algorithm, betas], [loss_chart, gradient_chart], api_name="loss_plot")
     draw_kto.click(kto_value_plot, [kto_betas, fields[form.NAMES.index("desirable_weight")],
                                     fields[form.NAMES.index("undesirable_weight")]], kto_chart,
                    api_name="kto_value_plot")
-    save.click(save_recipe, [*source, gpu_count, *fields], recipe_file, api_name="save_recipe")
-    export.click(export_recipe, [*source, gpu_count, *fields], [script_file, trl_file, export_note],
+    launch_button.click(launch, [*source, *fields], launch_message, api_name="launch")
+    save.click(save_recipe, [*source, *fields], recipe_out, api_name="save_recipe")
+    export.click(export_recipe, [*source, *fields], [script_file, trl_file, export_note],
                  api_name="export_recipe")
-    upload.upload(open_recipe, upload, [algorithm, model, dataset, gpu_count, *fields], api_name="open_recipe")
+    upload.upload(open_recipe, upload, [algorithm, model, dataset, *fields], api_name="open_recipe")
+    # Picking a dataset fills what it tells about itself, then ranks the algorithms for it.
+    dataset.change(dataset_facts, dataset, [data_type, labels], api_name="dataset_facts").success(
+        advise, answers, [ranking, advice_json, algorithm], api_visibility="private").success(
+        preset, [algorithm, *answers], fields, api_visibility="private")

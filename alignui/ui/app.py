@@ -10,12 +10,14 @@ Start by uploading a file in the Data tab."""
 
 #: The whole loop on the offline demo (a tiny model that often forgets to carry the one), no GPU needed.
 FIRST_RUN = """1. **Data**: upload `assets/demo/preference.jsonl` (right vs wrong sums), check the rows, save it as `demo-pairs`.
-2. **Algorithm**: pick `demo-pairs`; the checklist ranks the algorithms and fills in presets.
-3. **Train**: model `assets/demo/model`, dataset `demo-pairs`, algorithm DPO, `max_steps=200`; watch the
+2. **Algorithm**: pick `demo-pairs` as the dataset: the checklist ranks the algorithms and fills in presets.
+3. **Train**: pick the demo recipe **dpo**, click **Load demo recipe**, then **Launch**. It trains the demo model
+   on the demo pairs with the settings tuned for it (about two minutes on two CPU cores); watch the
    reward margins and accuracies climb.
-4. **Compare**: reference `assets/demo/model`, aligned = the finished job; ask `17+25=` and vote.
+4. **Compare**: reference = the demo model, aligned = the finished job; ask `17+25=` and vote.
 5. **Feedback**: export your votes and thumbs to the catalog, and continue training on them.
-6. **Evaluate**: prompts `assets/demo/heldout.jsonl`, judge *verifier*: the win rate says whether alignment helped.
+6. **Evaluate**: reference = the demo model, aligned = the finished job, prompt file
+   `assets/demo/heldout.jsonl`, judge *verifier*: the win rate and accuracies say whether alignment helped.
 
 From the command line the same loop is `python -m alignui demo run --json`."""
 

@@ -66,7 +66,10 @@ def render() -> None:
     export_message = gr.Markdown()
     exported_file = gr.File(label="Exported JSONL", interactive=False)
     continue_button = gr.Button("Continue training on this feedback", variant="primary")
-    recipe = gr.Code(language="yaml", label="Training recipe (the Train tab's spec), ready to copy")
+    recipe = gr.Code(language="yaml", interactive=True,
+                     label="Training recipe: review it, change what you like, then launch it")
+    launch_button = gr.Button("Launch this recipe")
+    launch_message = gr.Markdown()
     command = gr.Code(language="shell", label="Or launch it from the command line")
     recipe_file = gr.File(label="Recipe YAML", interactive=False)
 
@@ -85,6 +88,7 @@ def render() -> None:
                         outputs=[export_message, exported_file, exported], api_name="export_feedback")
     continue_button.click(continue_training, inputs=[exported, aligned],
                           outputs=[recipe, command, recipe_file], api_name="continue_training")
+    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_recipe")
     refresh.click(list_models, outputs=[reference, aligned], api_name="list_models")
     # On page load only: with inputs, it would also run on every pick and reset a typed model.
     gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")
@@ -169,10 +173,9 @@ def record_thumb(conversation, comment, like: gr.LikeData, request: gr.Request):
 
 @user_errors
 def export_feedback(type, name):
-    from alignui import store
     from alignui.arena import export
 
-    name = (name or "").strip() or f"arena-{type}-{store.now()[:19].replace(':', '').replace('T', '-')}"
+    name = (name or "").strip() or export.default_name(type)
     entry = export.save(type, name)
     # The data home is never served: the download is a copy outside it.
     download = Path(tempfile.mkdtemp(prefix="alignui-feedback-")) / f"{entry.name}.jsonl"
@@ -193,6 +196,17 @@ def continue_training(exported, aligned):
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)
     return recipe, export.train_command(spec), str(path)
+
+
+@user_errors
+def launch_recipe(text):
+    from alignui.recipe.spec import TrainSpec
+    from alignui.train import jobs
+
+    if not (text or "").strip():
+        raise gr.Error("Press *Continue training on this feedback* first: it writes the recipe.")
+    job = jobs.submit(TrainSpec.from_yaml(text))
+    return f"Job {job['job_id']} {job['status']}: watch it in the Train tab."
 
 
 def list_models():

@@ -11,8 +11,11 @@ import gradio as gr
 import pandas as pd
 
 from alignui.algorithms import DATASET_TYPES
+from alignui.data.convert import ConversionOptions
 from alignui.evaluate.pair_filter import DEFAULT_MIN_MARGIN
 from alignui.ui.errors import user_errors
+
+DEFAULTS = ConversionOptions()
 
 #: Rows of the errors table; the full list is in the report JSON.
 SHOWN_ERRORS = 1000
@@ -44,9 +47,9 @@ def render() -> None:
     with gr.Row():
         target = gr.Dropdown(choices=list(DATASET_TYPES), value=None, label="Convert to",
                              info="Leave empty to keep the type.")
-        chosen_min = gr.Number(value=4, label="Chosen rating at least (ratings → preference)")
-        rejected_max = gr.Number(value=2, label="Rejected rating at most (ratings → preference)")
-        threshold = gr.Number(value=4, label="Desirable from rating (ratings → unpaired)")
+        chosen_min = gr.Number(value=DEFAULTS.chosen_min, label="Chosen rating at least (ratings → preference)")
+        rejected_max = gr.Number(value=DEFAULTS.rejected_max, label="Rejected rating at most (ratings → preference)")
+        threshold = gr.Number(value=DEFAULTS.threshold, label="Desirable from rating (ratings → unpaired)")
         validation = gr.Slider(0, 0.5, value=0, step=0.01, label="Validation split (download only)")
     with gr.Row():
         convert_button = gr.Button("Convert and download")

@@ -22,7 +22,8 @@ TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "re
 
 def render() -> None:
     from alignui.arena.generate import MAX_NEW_TOKENS
-    from alignui.evaluate.run import HELD_OUT_FRACTION, HELD_OUT_SEED
+    from alignui.data.split import DEFAULT_FRACTION as HELD_OUT_FRACTION
+    from alignui.data.split import DEFAULT_SEED as HELD_OUT_SEED
 
     gr.Markdown(
         "### Evaluate\nBoth models answer every prompt (greedy decoding, so a run can be repeated); "

@@ -11,8 +11,9 @@ import pandas as pd
 
 from alignui import models
 from alignui.algorithms import ALGORITHMS
-from alignui.ui.errors import user_errors
 from alignui.train import metrics
+from alignui.ui import run_form
+from alignui.ui.errors import user_errors
 
 JOB_COLUMNS = ["job_id", "status", "algorithm", "model", "dataset", "step", "max_steps", "created_at"]
 #: Seconds between two refreshes of the selected job.
@@ -27,23 +28,18 @@ def render() -> None:
     )
     hardware = gr.Markdown()
     with gr.Row():
+        demo_recipe = gr.Dropdown(demo_recipes(), value="dpo", label="Demo recipe",
+                                  info="the offline demo's tuned settings, one per algorithm")
+        load_demo = gr.Button("Load demo recipe", size="sm")
+        recipe = gr.File(label="Or load a recipe (YAML)", file_types=[".yaml", ".yml"], type="filepath")
+    with gr.Row():
         algorithm = gr.Dropdown([(a.title, a.name) for a in ALGORITHMS.values()], value="dpo", label="Algorithm")
         model = gr.Dropdown(choices=models.choices(), value=None, allow_custom_value=True,
                             label="Model", info="the demo, a local or cached model; or type a folder or hub id")
         dataset = gr.Dropdown([], label="Dataset", allow_custom_value=True,
                               info="a saved dataset, or the path of a data file")
-    with gr.Row():
-        hyperparameters = gr.Textbox(
-            label="Hyperparameters: one FIELD=VALUE per line, named as in the algorithm's TRL config",
-            lines=6, placeholder="learning_rate=5e-7\nbeta=0.1\nnum_train_epochs=1",
-        )
-        recipe = gr.File(label="Or load a recipe (YAML)", file_types=[".yaml", ".yml"], type="filepath")
-    with gr.Row():
-        lora = gr.Checkbox(label="LoRA adapter (instead of every weight)")
-        lora_rank = gr.Number(16, label="LoRA rank", precision=0, minimum=1)
-        gpus = gr.CheckboxGroup([], label="GPUs (none ticked: all)")
-        processes = gr.Number(1, label="Processes", precision=0, minimum=1, info="one per GPU for DDP")
-        eval_fraction = gr.Slider(0, 0.3, value=0.05, step=0.01, label="Held out for evaluation")
+    with gr.Accordion("Settings (the same form as the Algorithm tab)", open=True):
+        fields = run_form.render("dpo")
     launch_button = gr.Button("Launch", variant="primary")
     launch_message = gr.Markdown()
 
@@ -71,10 +67,12 @@ def render() -> None:
         details = gr.JSON(show_label=False)
     timer = gr.Timer(POLL_SECONDS)
 
-    form = [algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction]
+    form = [algorithm, model, dataset, *fields]
     watch = [details, status, progress, *plots, log, diagnosis, timer, jobs_table]
     launch_button.click(launch, inputs=form, outputs=[launch_message, job_id, jobs_table], api_name="launch")
     recipe.upload(load_recipe, inputs=recipe, outputs=form, api_name="load_recipe")
+    load_demo.click(load_demo_recipe, inputs=demo_recipe, outputs=form, api_name="load_demo_recipe")
+    algorithm.input(algorithm_fields, inputs=[algorithm, *fields], outputs=fields, api_visibility="private")
     refresh.click(list_jobs, outputs=jobs_table, api_name="jobs")
     jobs_table.select(pick_job, outputs=job_id, api_visibility="private")
     gr.on([job_id.change, refresh.click], job_status, inputs=job_id, outputs=watch, api_name="job_status")
@@ -84,7 +82,7 @@ def render() -> None:
                         api_name="resume")
     apply_button.click(apply_fix, inputs=job_id, outputs=[launch_message, job_id, jobs_table],
                        api_name="apply_fix")
-    gr.on(None, page_load, outputs=[hardware, gpus, dataset, jobs_table, job_id], api_name="hardware")
+    gr.on(None, page_load, outputs=[hardware, dataset, jobs_table, job_id], api_name="hardware")
     # Datasets saved in the Data tab since the page loaded appear when the list is opened.
     dataset.focus(saved_dataset_choices, outputs=dataset, api_visibility="private")
 
@@ -99,31 +97,47 @@ def _need_job(job_id) -> int:
 
 # ----- handlers -----
 @user_errors
-def launch(algorithm, model, dataset, hyperparameters, lora, lora_rank, gpus, processes, eval_fraction):
-    from alignui.train import fields, jobs
-    from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
+def launch(algorithm, model, dataset, *values):
+    from alignui.train import jobs
 
-    rank = int(lora_rank or 16)
-    spec = TrainSpec(
-        algorithm=algorithm, model=(model or "").strip(), dataset=(dataset or "").strip(),
-        args=fields.parse_assignments((hyperparameters or "").splitlines()),
-        lora=LoraSpec(r=rank, alpha=2 * rank) if lora else None,
-        hardware=HardwareSpec(gpus=",".join(str(g) for g in gpus or []), processes=int(processes or 1)),
-        eval_fraction=float(eval_fraction),
-    )
-    job = jobs.submit(spec)
+    job = jobs.submit(run_form.spec(algorithm, model, dataset, values))
     return f"Job {job['job_id']} {job['status']}: run folder `{job['run_dir']}`.", job["job_id"], list_jobs()
+
+
+def _filled(spec) -> list:
+    from alignui.recipe import form
+
+    return [spec.algorithm, spec.model, spec.dataset, *run_form.updates(spec.algorithm, form.values_from_spec(spec))]
 
 
 @user_errors
 def load_recipe(path):
-    from alignui.train.spec import TrainSpec
+    from alignui.recipe.recipe_file import read_recipe
 
-    spec = TrainSpec.load(path)
-    lines = "\n".join(f"{name}={_literal(value)}" for name, value in spec.args.items())
-    gpus = [g for g in spec.hardware.gpus.split(",") if g]
-    return (spec.algorithm, spec.model, spec.dataset, lines, spec.lora is not None,
-            spec.lora.r if spec.lora else 16, gpus, spec.hardware.processes, spec.eval_fraction)
+    if not path:
+        raise gr.Error("Upload a recipe YAML first.")
+    return _filled(read_recipe(path))
+
+
+@user_errors
+def load_demo_recipe(name):
+    from alignui.demo.align import recipe_path
+    from alignui.recipe.recipe_file import read_recipe
+
+    return _filled(read_recipe(recipe_path(name or "dpo")))
+
+
+def algorithm_fields(algorithm, *values):
+    """Show the fields of the newly picked algorithm, keeping what was typed."""
+    from alignui.recipe import form
+
+    return run_form.updates(algorithm, dict(zip(form.NAMES, values)))
+
+
+def demo_recipes() -> list[str]:
+    from alignui.demo import paths
+
+    return sorted(path.stem for path in paths().recipes.glob("*.yaml"))
 
 
 def list_jobs() -> pd.DataFrame:
@@ -161,9 +175,10 @@ def cancel(job_id):
 
 @user_errors
 def resume(job_id, overrides):
-    from alignui.train import fields, jobs
+    from alignui.recipe import assignments
+    from alignui.train import jobs
 
-    job = jobs.resume(_need_job(job_id), fields.parse_assignments((overrides or "").splitlines()))
+    job = jobs.resume(_need_job(job_id), assignments.parse_assignments((overrides or "").splitlines()))
     return f"Job {job['job_id']} resumes from step {job['resumed_from_step']}.", list_jobs()
 
 
@@ -183,14 +198,13 @@ def saved_dataset_choices():
 
 def page_load():
     """Hardware, saved datasets and jobs; the newest job is picked, so a reopened page shows it live."""
+    from alignui import hardware
     from alignui.data import catalog
-    from alignui.train import hardware
 
-    gpus = [(g.label, str(g.index)) for g in hardware.gpus()]
     names = [entry.name for entry in catalog.list_entries()]
     table = list_jobs()
     newest = int(table["job_id"].iloc[0]) if len(table) else None
-    return hardware.describe(), gr.CheckboxGroup(choices=gpus), gr.Dropdown(choices=names), table, newest
+    return hardware.describe(), gr.Dropdown(choices=names), table, newest
 
 
 # ----- presentation -----
@@ -251,7 +265,3 @@ def _duration(seconds: float) -> str:
         else f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _literal(value) -> str:
-    import json
-
-    return value if isinstance(value, str) else json.dumps(value)

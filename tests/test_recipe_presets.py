@@ -2,24 +2,31 @@
 
 import pytest
 
-from alignui.advisor import presets, ranges
-from alignui.advisor.presets import LR_TABLE, kto_weights, learning_rate, lr_row, preset
 from alignui.algorithms import ALGORITHMS
-from alignui.train.spec import TrainSpec
+from alignui.recipe import presets, ranges
+from alignui.recipe.presets import LR_TABLE, kto_weights, learning_rate, lr_row, preset
+from alignui.recipe.spec import TrainSpec
 
 SIZES = [None, 0.5, 1.5, 3, 7, 13, 34, 70]
 
 
-@pytest.mark.parametrize("size, label", [(None, "1B-3B"), (0.1, "1B-3B"), (1, "1B-3B"), (3, "1B-3B"),
+@pytest.mark.parametrize("size, label", [(None, "1B-3B"), (0.0009, "under 10M (demo-sized)"), (0.1, "1B-3B"), (1, "1B-3B"), (3, "1B-3B"),
                                          (7, "7B-13B"), (13, "7B-13B"), (30, "30B-70B"), (70, "30B-70B"),
                                          (405, "30B-70B")])
 def test_sizes_map_to_the_articles_learning_rate_rows(size, label):
     assert lr_row(size).label == label
 
 
-def test_learning_rate_table_is_the_articles():
+def test_learning_rate_table_is_the_articles_below_the_measured_demo_row():
     assert [(r.sft, r.low, r.high) for r in LR_TABLE] == [
-        (2e-5, 5e-7, 1e-6), (1e-5, 1e-7, 5e-7), (5e-6, 5e-8, 1e-7)]
+        (1e-3, 1e-4, 3e-4), (2e-5, 5e-7, 1e-6), (1e-5, 1e-7, 5e-7), (5e-6, 5e-8, 1e-7)]
+
+
+def test_a_demo_sized_model_gets_the_measured_rate_with_the_reason():
+    made = preset("dpo", model_size_b=0.00087)
+    assert made.args["learning_rate"] == 3e-4
+    assert any("tables are for models of 1B and up" in note for note in made.notes)
+    assert any("tables are for models of 1B and up" in note for note in preset("dpo", model_size_b=0.135).notes)
 
 
 @pytest.mark.parametrize("size", [1.5, 7, 13, 70])
@@ -100,7 +107,8 @@ def test_common_settings():
         args = preset(name).args
         assert args["warmup_steps"] == 0.1  # the article's warmup_ratio 0.1, as transformers 5 takes it
         assert 1 <= args["num_train_epochs"] <= 3
-        assert args["gradient_checkpointing"] is True and args["bf16"] is True
+        assert args["activation_checkpointing"] is True
+        assert "bf16" not in args and "fp16" not in args  # the machine decides: bf16 on GPUs that have it
     assert preset("dpo").args["num_train_epochs"] == 1
     dpo = preset("dpo").args
     assert dpo["per_device_train_batch_size"] * dpo["gradient_accumulation_steps"] == 16
@@ -124,7 +132,7 @@ def test_every_preset_is_a_valid_spec_without_advice(algorithm, size):
 
 
 def test_every_preset_uses_trl_config_field_names():
-    from alignui.train.spec import unknown_fields
+    from alignui.recipe.validate import unknown_fields
 
     for name in ALGORITHMS:
         assert unknown_fields(name, preset(name, label_counts=(2, 1)).args) == []

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from alignui.advisor.model_info import inspect_model, instruct_hint, local_size_b
 from alignui.errors import NotFound
+from alignui.model_info import inspect_model, instruct_hint, local_size_b
 
 
 def test_parameter_count_matches_the_real_model(tiny_model):

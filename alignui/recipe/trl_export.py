@@ -1,7 +1,6 @@
-"""Recipes: a TrainSpec saved as YAML, and the same run exported for stock TRL.
+"""A TrainSpec exported for stock TRL, so any run can be reproduced outside alignui.
 
-A recipe is the TrainSpec's own YAML (`TrainSpec.to_yaml`), validated on save and on load.
-Two exports reproduce a run outside the app:
+Two exports:
 
 - a plain Python script that builds the algorithm's TRL config and trainer as alignui's training
   entry does (alignui/train/build.py): the same config fields, LoRA block, held-out split and,
@@ -24,33 +23,17 @@ from pathlib import Path
 
 import yaml
 
-from alignui.errors import NotFound, SpecError
-from alignui.train.spec import TrainSpec, config_fields
+from alignui.data import split
+from alignui.errors import SpecError
+from alignui.recipe.spec import TrainSpec, config_fields
+from alignui.recipe.validate import validate
 
 #: `trl <command>` per algorithm (IPO is DPO with the ipo loss).
 TRL_COMMANDS = {"sft": "sft", "dpo": "dpo", "ipo": "dpo", "kto": "kto", "grpo": "grpo", "reward": "reward"}
 #: accelerate configs shipped with TRL, by our distribution strategy.
 ACCELERATE_CONFIGS = {"deepspeed-zero2": "zero2", "deepspeed-zero3": "zero3", "fsdp": "fsdp2", "ddp": "multi_gpu"}
-#: The seed of the held-out split when the args set none (TrainingArguments' default).
-DEFAULT_SEED = 42
 #: The GRPO reward functions the exported script defines, as the trl CLI config names them.
 GRPO_REWARDS = ("answer_reward", "format_reward", "overlong_penalty")
-
-
-def save_recipe(spec: TrainSpec, path: Path) -> Path:
-    """Validate `spec` and write it as YAML."""
-    spec.validate()
-    path = Path(path)
-    spec.save(path)
-    return path
-
-
-def load_recipe(path: Path) -> TrainSpec:
-    """Read a recipe YAML and validate it (one error listing every problem)."""
-    path = Path(path)
-    if not path.is_file():
-        raise NotFound(f"recipe {path} does not exist")
-    return TrainSpec.load(path).validate()
 
 
 def data_file(dataset: str) -> Path:
@@ -67,13 +50,13 @@ def output_dir(spec: TrainSpec) -> str:
 
 def python_script(spec: TrainSpec) -> str:
     """A standalone TRL script that trains `spec` (run it with python or accelerate launch)."""
-    spec.validate()
+    spec = validate(spec)
     algo = spec.algo
     config_class = algo.config.split(":")[1]
     trainer_class = algo.trainer.split(":")[1]
     qlora = spec.lora is not None and spec.lora.quantize_4bit
-    imports = ["import torch"] if qlora else []
-    imports.append("from datasets import load_dataset")
+    imports = ["import json", "import random", ""] + (["import torch"] if qlora else [])
+    imports.append("from datasets import Dataset")
     if spec.lora:
         imports.append("from peft import LoraConfig")
     imports.append("from transformers import AutoTokenizer" + (", BitsAndBytesConfig" if qlora else ""))
@@ -97,7 +80,7 @@ def python_script(spec: TrainSpec) -> str:
                       "processing_class=tokenizer"]
     if spec.algorithm == "grpo":
         lines += _grpo_rewards(spec)
-        trainer_kwargs.insert(1, "reward_funcs=reward_funcs(dataset.column_names)")
+        trainer_kwargs.insert(1, "reward_funcs=reward_funcs(train.column_names)")
     if spec.lora:
         trainer_kwargs.append(
             f"peft_config=LoraConfig(r={spec.lora.r}, lora_alpha={spec.lora.alpha}, lora_dropout="
@@ -106,13 +89,21 @@ def python_script(spec: TrainSpec) -> str:
     lines += [
         "",
         "",
+        "# ----- alignui's held-out split, grouped by prompt (alignui/data/split.py) -----",
+        "DataError = ValueError",
+        f"DEFAULT_FRACTION, DEFAULT_SEED = {split.DEFAULT_FRACTION!r}, {split.DEFAULT_SEED!r}",
+        "",
+        "",
+        inspect.getsource(split.split_rows).rstrip(),
+        "",
+        "",
         "def main():",
-        '    dataset = load_dataset("json", data_files=DATA_FILES, split="train")',
-        "    train, held_out = dataset, None",
-        "    if int(len(dataset) * EVAL_FRACTION) >= 1:  # the rows alignui holds out, with the same seed",
-        "        split = dataset.train_test_split(test_size=int(len(dataset) * EVAL_FRACTION),",
-        f'                                         seed=ARGS.get("seed", {DEFAULT_SEED}))',
-        '        train, held_out = split["train"], split["test"]',
+        '    with open(DATA_FILES, encoding="utf-8") as source:',
+        "        rows = [json.loads(line) for line in source if line.strip()]",
+        f'    train_rows, held_rows = split_rows(rows, EVAL_FRACTION, ARGS.get("seed", {split.DEFAULT_SEED}))',
+        "    train = Dataset.from_list(train_rows)",
+        "    held_out = Dataset.from_list(held_rows) if held_rows else None",
+        "    if held_out is not None:",
         '        ARGS.setdefault("eval_strategy", ARGS.get("save_strategy", "steps"))',
         "    tokenizer = AutoTokenizer.from_pretrained(MODEL)",
     ]
@@ -148,8 +139,8 @@ def _trl_imports(algo) -> list[str]:
 
 
 def _grpo_rewards(spec: TrainSpec) -> list[str]:
-    """alignui's GRPO rewards, copied from alignui.train.rewards, and how the script picks them."""
-    from alignui.train import rewards
+    """alignui's GRPO rewards, copied from alignui.rewards, and how the script picks them."""
+    from alignui import rewards
 
     source = inspect.getsource(rewards)
     source = source[:source.index("\ndef build(")].rstrip()  # the script picks its rewards below
@@ -158,7 +149,7 @@ def _grpo_rewards(spec: TrainSpec) -> list[str]:
         f"REWARD_MODELS = {[spec.reward_model] if spec.reward_model else []!r}",
         "",
         "",
-        "# ----- alignui's rule-based rewards (alignui/train/rewards.py) -----",
+        "# ----- alignui's rule-based rewards (alignui/rewards.py) -----",
         source,
         "",
         "",
@@ -182,7 +173,7 @@ def trl_config(spec: TrainSpec, reward_module: str = "train") -> str:
     For GRPO the rewards are the functions of the exported Python script, which TRL imports as
     `<reward_module>.<function>` from the working directory.
     """
-    spec.validate()
+    spec = validate(spec)
     command = TRL_COMMANDS.get(spec.algorithm)
     if command is None:
         raise SpecError(f"trl 1.16's command line has no {spec.algo.title} command (it lives in "

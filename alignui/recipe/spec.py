@@ -1,4 +1,4 @@
-"""TrainSpec: the one object that describes a training run.
+"""TrainSpec: the one object that describes a training run (a plain dataclass; `validate` checks it).
 
 The UI builds it, the CLI builds it, the advisor fills it, the launcher writes it as YAML into the
 run folder, and the entry process reads it back. Hyperparameters live in `args` under the field
@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from alignui import algorithms
+from alignui.data.split import DEFAULT_FRACTION as EVAL_FRACTION
 from alignui.errors import SpecError
 
 
@@ -72,8 +73,9 @@ class TrainSpec:
     """LoRA/QLoRA settings; None trains every weight."""
     hardware: HardwareSpec = field(default_factory=HardwareSpec)
     """GPUs, processes and distribution strategy."""
-    eval_fraction: float = 0.05
-    """Share of the data held out for evaluation (seeded split); 0 disables evaluation."""
+    eval_fraction: float = EVAL_FRACTION
+    """Share of the data held out for evaluation: a seeded split that keeps each prompt on one side
+    (the `seed` arg, else 42); 0 disables evaluation."""
     reward_model: str = ""
     """GRPO only: a sequence-classification model folder used as an extra reward."""
 
@@ -85,41 +87,6 @@ class TrainSpec:
     def trl_args(self) -> dict[str, Any]:
         """The TRL config fields this run sets: the user's, then what the algorithm fixes."""
         return {**self.args, **self.algo.fixed}
-
-    # ----- checks -----
-    def problems(self) -> list[str]:
-        """Every problem with this spec, each saying how to fix it (empty when valid)."""
-        found = []
-        if self.algorithm not in algorithms.ALGORITHMS:
-            return [f"unknown algorithm {self.algorithm!r}; choose one of {', '.join(algorithms.ALGORITHMS)}"]
-        if not self.model:
-            found.append("model is empty: give a local model folder or a hub id")
-        if not self.dataset:
-            found.append("dataset is empty: give a data file or a saved dataset's name")
-        found += unknown_fields(self.algorithm, self.args)
-        for name, value in self.algo.fixed.items():
-            if name in self.args and self.args[name] != value:
-                found.append(f"{name} is fixed to {value!r} for {self.algorithm}")
-        if not 0 <= self.eval_fraction < 0.5:
-            found.append(f"eval_fraction {self.eval_fraction} must be at least 0 and below 0.5")
-        if self.hardware.processes < 1:
-            found.append("hardware.processes must be at least 1")
-        if self.hardware.distributed not in DISTRIBUTED:
-            found.append(f"hardware.distributed must be one of {', '.join(DISTRIBUTED)}")
-        if self.lora and self.lora.r < 1:
-            found.append("lora.r must be at least 1")
-        # Imported here: the advisor's modules import this one.
-        from alignui.advisor import model_info, ranges
-
-        found += ranges.check_spec(self, model_size_b=model_info.local_size_b(self.model)).errors
-        return found
-
-    def validate(self) -> "TrainSpec":
-        """Raise one SpecError listing every problem; return self when valid."""
-        found = self.problems()
-        if found:
-            raise SpecError("invalid training spec:\n- " + "\n- ".join(found))
-        return self
 
     # ----- YAML -----
     def to_dict(self) -> dict:
@@ -168,14 +135,6 @@ def _refuse_unknown(data: dict, cls, where: str) -> None:
     unknown = sorted(set(data) - known)
     if unknown:
         raise SpecError(f"unknown {where} key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-
-
-def unknown_fields(algorithm: str, args: dict) -> list[str]:
-    """A problem for each name in `args` that is not a field of the algorithm's TRL config."""
-    known = config_fields(algorithm)
-    config = algorithms.get(algorithm).config.split(":")[1]
-    return [f"{name!r} is not a field of {config}; use the TRL config field names"
-            for name in args if name not in known]
 
 
 def config_fields(algorithm: str) -> dict[str, dataclasses.Field]:

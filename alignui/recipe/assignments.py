@@ -1,4 +1,4 @@
-"""FIELD=VALUE assignments of TRL config fields, as typed on the command line or in the Train tab."""
+"""FIELD=VALUE assignments of TRL config fields: `--set` on the command line, "more fields" in the form."""
 
 import json
 
@@ -27,3 +27,15 @@ def parse_assignments(lines: list[str]) -> dict:
             raise SpecError(f"{line!r}: write settings as FIELD=VALUE, e.g. learning_rate=5e-7")
         found[name.strip()] = parse_value(value)
     return found
+
+
+def format_value(value) -> str:
+    """A value as `parse_value` reads it back: text as itself where that is unambiguous, else JSON."""
+    if isinstance(value, str) and value == value.strip() and value.isprintable() and parse_value(value) == value:
+        return value
+    return json.dumps(value)
+
+
+def format_assignments(values: dict) -> str:
+    """FIELD=VALUE lines that `parse_assignments` turns back into `values`."""
+    return "\n".join(f"{name}={format_value(value)}" for name, value in values.items())

@@ -3,7 +3,7 @@
 import pytest
 
 from alignui.errors import SpecError
-from alignui.train.fields import parse_assignments, parse_value
+from alignui.recipe.assignments import parse_assignments, parse_value
 
 
 @pytest.mark.parametrize("text, value", [

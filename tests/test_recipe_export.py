@@ -8,10 +8,11 @@ import sys
 import pytest
 import yaml
 
-from alignui.advisor import form, recipe
 from alignui.algorithms import ALGORITHMS
 from alignui.errors import NotFound, SpecError
-from alignui.train.spec import HardwareSpec, LoraSpec, TrainSpec
+from alignui.recipe import form, recipe_file
+from alignui.recipe import trl_export as recipe
+from alignui.recipe.spec import HardwareSpec, LoraSpec, TrainSpec
 
 PAIRS = [{"prompt": f"What is {i} + {i}?", "chosen": f" {2 * i}", "rejected": f" {2 * i + 1}"} for i in range(10)]
 CPU_STEPS = {"max_steps": 2, "use_cpu": True, "report_to": "none", "per_device_train_batch_size": 2,
@@ -35,25 +36,25 @@ def test_recipe_round_trips_through_yaml(tmp_path):
     spec = TrainSpec("kto", "Qwen/Qwen2.5-1.5B-Instruct", "thumbs",
                      args={"beta": 0.1, "learning_rate": 1e-6, "undesirable_weight": 2.0},
                      lora=LoraSpec(r=8, alpha=16), hardware=HardwareSpec(processes=2, distributed="ddp"))
-    path = recipe.save_recipe(spec, tmp_path / "r.yaml")
-    assert recipe.load_recipe(path) == spec
+    path = recipe_file.save_recipe(spec, tmp_path / "r.yaml")
+    assert recipe_file.load_recipe(path) == spec
     assert yaml.safe_load(path.read_text())["args"]["undesirable_weight"] == 2.0
 
 
 def test_saving_or_loading_an_invalid_recipe_lists_every_problem(tmp_path):
     bad = TrainSpec("ipo", "m", "d", args={"beta": 0.5, "learning_rate": 0})
     with pytest.raises(SpecError) as raised:
-        recipe.save_recipe(bad, tmp_path / "bad.yaml")
+        recipe_file.save_recipe(bad, tmp_path / "bad.yaml")
     message = str(raised.value)
     assert "beta 0.5 is invalid for IPO" in message and "learning_rate 0 is out of range" in message
     assert not (tmp_path / "bad.yaml").exists()
     path = tmp_path / "hand-written.yaml"
     bad.save(path)
     with pytest.raises(SpecError) as raised:
-        recipe.load_recipe(path)
+        recipe_file.load_recipe(path)
     assert str(raised.value).startswith("invalid training spec:") and str(raised.value).count("\n- ") == 2
     with pytest.raises(NotFound):
-        recipe.load_recipe(tmp_path / "missing.yaml")
+        recipe_file.load_recipe(tmp_path / "missing.yaml")
 
 
 def test_exported_dpo_script_trains_on_cpu(tiny_model, pairs, tmp_path):
@@ -147,17 +148,17 @@ def test_the_form_round_trips_a_recipe():
                      lora=LoraSpec(r=32, alpha=64, target_modules=["q_proj", "v_proj"]),
                      hardware=HardwareSpec(processes=2, distributed="deepspeed-zero3"), eval_fraction=0.1)
     values = form.values_from_spec(spec)
-    assert values["precision"] == "fp16" and values["method"] == "lora"
-    assert yaml.safe_load(values["extra"]) == {"max_steps": 50, "seed": 3}
-    again = form.spec_from_values("simpo", "m", "d", values, processes=2)
-    assert again.args == {**spec.args, "bf16": False, "fp16": True}
-    assert (again.lora, again.hardware, again.eval_fraction) == (spec.lora, spec.hardware, 0.1)
+    assert values["precision"] == "auto" and values["method"] == "lora"  # bf16=False, fp16=True is no choice
+    assert values["extra"] == "bf16=false\nfp16=true\nmax_steps=50\nseed=3"
+    assert form.spec_from_values("simpo", "m", "d", values) == spec
 
 
 def test_the_form_refuses_what_it_cannot_read():
-    with pytest.raises(SpecError, match="not valid YAML"):
+    with pytest.raises(SpecError, match="write settings as FIELD=VALUE"):
         form.spec_from_values("dpo", "m", "d", {"extra": "max_steps: [1"})
     with pytest.raises(SpecError, match="set beta in its own form field"):
-        form.spec_from_values("dpo", "m", "d", {"extra": "beta: 0.2"})
+        form.spec_from_values("dpo", "m", "d", {"extra": "beta=0.2"})
+    with pytest.raises(SpecError, match="set bf16 in its own form field"):
+        form.spec_from_values("dpo", "m", "d", {"extra": "bf16=true", "precision": "fp32"})
     with pytest.raises(SpecError, match="training method 'half'"):
         form.spec_from_values("dpo", "m", "d", {"method": "half"})

@@ -4,11 +4,12 @@ import dataclasses
 
 import pytest
 
-from alignui.advisor import form, ranges
-from alignui.advisor.ranges import FIELDS, check, review
 from alignui.algorithms import ALGORITHMS
 from alignui.errors import SpecError
-from alignui.train.spec import LoraSpec, TrainSpec, config_fields
+from alignui.recipe import form, ranges
+from alignui.recipe.ranges import FIELDS, check
+from alignui.recipe.spec import LoraSpec, TrainSpec, config_fields
+from alignui.recipe.validate import review, validate
 
 
 def errors(algorithm, args, **kwargs):
@@ -63,11 +64,18 @@ def test_the_refusal_names_the_row_for_the_model_size():
     assert "1e-07-5e-07 for 7B-13B models" in message and "5-20x below SFT's 1e-05" in message
 
 
-@pytest.mark.parametrize("size", [None, 0.0001, 0.5])
-def test_tiny_or_unknown_models_only_get_advice_for_demo_learning_rates(size):
+@pytest.mark.parametrize("size", [None, 0.5])
+def test_small_or_unknown_models_only_get_advice_for_demo_learning_rates(size):
     assert errors("dpo", {"learning_rate": 3e-4}, model_size_b=size) == []
     [advice] = warnings("dpo", {"learning_rate": 3e-4}, model_size_b=size)
     assert "advice, not a limit" in advice
+
+
+def test_the_demo_rate_is_the_usual_rate_for_a_demo_sized_model():
+    assert errors("dpo", {"learning_rate": 3e-4}, model_size_b=0.0009) == []
+    assert warnings("dpo", {"learning_rate": 3e-4}, model_size_b=0.0009) == []
+    [advice] = warnings("dpo", {"learning_rate": 1e-3}, model_size_b=0.0009)
+    assert "under 10M (demo-sized)" in advice
 
 
 @pytest.mark.parametrize("size", [None, 0.0001, 7])
@@ -105,7 +113,7 @@ def test_grpo_generation_batch_must_hold_whole_groups():
 def test_types_are_checked_with_a_yaml_hint():
     assert "YAML reads 5e-7 as text" in errors("dpo", {"learning_rate": "5e-7"})[0]
     assert "whole number" in errors("dpo", {"per_device_train_batch_size": 2.5})[0]
-    assert "true or false" in errors("dpo", {"gradient_checkpointing": "yes"})[0]
+    assert "true or false" in errors("dpo", {"activation_checkpointing": "yes"})[0]
 
 
 def test_bf16_and_fp16_together_are_refused():
@@ -130,7 +138,7 @@ def test_lora_block_is_checked():
 def test_the_spec_gathers_every_problem_into_one_error():
     spec = TrainSpec("ipo", "m", "d", args={"beta": 0.5, "learning_rate": -1, "per_device_train_batch_size": 0})
     with pytest.raises(SpecError) as raised:
-        spec.validate()
+        validate(spec)
     text = str(raised.value)
     assert text.startswith("invalid training spec:")
     assert "beta 0.5 is invalid for IPO" in text and "learning_rate -1" in text
@@ -139,13 +147,14 @@ def test_the_spec_gathers_every_problem_into_one_error():
 
 def test_the_spec_reads_a_local_models_size_for_the_learning_rate_limit(tiny_model):
     spec = TrainSpec("dpo", str(tiny_model), "d", args={"learning_rate": 3e-4})
-    assert spec.problems() == []  # a ~30k-parameter model: advice only
+    assert review(spec).errors == []  # a ~30k-parameter model: advice only
     assert "limit 1e-05" in review(spec, model_size_b=7).errors[0]  # the size typed by the user wins
 
 
 def test_review_reports_unknown_fields_but_not_a_missing_model():
     result = review(TrainSpec("dpo", "", "", args={"learnin_rate": 1e-6}))
-    assert result.errors == ["'learnin_rate' is not a field of DPOConfig; use the TRL config field names"]
+    assert result.errors == ["'learnin_rate' (did you mean learning_rate?) is not a field of DPOConfig; use "
+                             "the TRL config field names"]
 
 
 def test_every_field_belongs_to_the_trl_configs_it_claims():

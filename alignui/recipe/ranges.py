@@ -10,7 +10,7 @@ unknown models (demo models legitimately train at 1e-4 to 3e-4) only 1e-2 is a h
 from dataclasses import dataclass, field
 
 from alignui import algorithms
-from alignui.advisor import loss_options, presets
+from alignui.recipe import loss_options, presets
 
 ALL = tuple(algorithms.ALGORITHMS)
 PREFERENCE = presets.PREFERENCE_ALGORITHMS
@@ -93,7 +93,7 @@ FIELDS = {f.name: f for f in [
     FieldRange("precompute_ref_log_probs", "Precompute reference log-probs", (
         "Score the data with the reference once before training, so the reference model leaves memory "
         "during training: for full DPO/KTO runs when memory is tight."), bool, algorithms=("dpo", "ipo", "kto")),
-    FieldRange("gradient_checkpointing", "Gradient checkpointing",
+    FieldRange("activation_checkpointing", "Activation checkpointing",
                "Recompute activations in the backward pass: much less memory for about 30% more compute.", bool),
     FieldRange("bf16", "bf16", "Train in bfloat16 mixed precision (Ampere GPUs and newer).", bool),
     FieldRange("fp16", "fp16", "Train in float16 mixed precision (older GPUs).", bool),
@@ -174,20 +174,6 @@ def check_spec(spec, model_size_b: float | None = None) -> Check:
             result.errors.append(f"lora.alpha {spec.lora.alpha} must be above 0; alpha = 2 x r is the usual choice")
         if not 0 <= spec.lora.dropout < 1:
             result.errors.append(f"lora.dropout {spec.lora.dropout} must be at least 0 and below 1; 0.05 is usual")
-    return result
-
-
-def review(spec, model_size_b: float | None = None) -> Check:
-    """A spec's hyperparameter errors (unknown TRL fields, ranges) and advice; model and data aside.
-
-    The model size is the one given, else read from a local model folder.
-    """
-    from alignui.advisor.model_info import local_size_b
-    from alignui.train.spec import unknown_fields
-
-    size = model_size_b if model_size_b is not None else local_size_b(spec.model)
-    result = check_spec(spec, size)
-    result.errors = unknown_fields(spec.algorithm, spec.args) + result.errors
     return result
 
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from alignui import rewards
 from alignui.errors import SpecError
-from alignui.train import rewards
 
 
 @pytest.mark.parametrize("text, answer", [

@@ -10,11 +10,41 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from alignui.advisor.memory import ModelShape
 from alignui.errors import AlignUIError, NotFound
 
 #: Name parts that mark an instruction-tuned (SFT) checkpoint.
 INSTRUCT_NAME = re.compile(r"instruct|chat|(^|[-_/])it($|[-_.])|sft|dpo|rlhf", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """The few numbers of a model's architecture that decide its memory."""
+
+    params: float
+    """Parameter count."""
+    hidden: int
+    layers: int
+    intermediate: int
+    vocab: int = 32000
+    kv_dim: int | None = None
+    """Width of the keys (and values) per layer; None means hidden (no grouped-query attention)."""
+
+    @classmethod
+    def from_params(cls, params: float) -> "ModelShape":
+        """A Llama-like shape with this many parameters (hidden size from params ~ 12 x layers x hidden²)."""
+        hidden = max(64, round((params * 128 / 12) ** (1 / 3) / 64) * 64)
+        layers = max(1, round(params / (12 * hidden * hidden)))
+        return cls(params=params, hidden=hidden, layers=layers, intermediate=int(hidden * 8 / 3))
+
+    @property
+    def kv(self) -> int:
+        return self.kv_dim or self.hidden
+
+    def lora_params(self, rank: int) -> float:
+        """Adapter parameters with LoRA on every linear layer of every block."""
+        h, kv, i = self.hidden, self.kv, self.intermediate
+        per_layer = (h + h) * 2 + (h + kv) * 2 + (h + i) * 3  # q, o; k, v; gate, up, down
+        return rank * per_layer * self.layers
 
 
 @dataclass
@@ -69,7 +99,14 @@ def inspect_model(name: str) -> ModelInfo:
 
 
 def local_size_b(name: str) -> float | None:
-    """Parameter count in billions for a local model folder; None for hub ids or unreadable folders."""
+    """Parameter count in billions for a local model folder (a LoRA adapter folder: its base model's);
+    None for hub ids or unreadable folders."""
+    folder = Path(name).expanduser() if name else None
+    if folder is not None and (folder / "adapter_config.json").is_file():
+        try:
+            name = json.loads((folder / "adapter_config.json").read_text())["base_model_name_or_path"]
+        except (ValueError, KeyError, TypeError):
+            return None
     if not name or not (Path(name).expanduser() / "config.json").is_file():
         return None
     try:
