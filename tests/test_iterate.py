@@ -77,7 +77,7 @@ def test_every_round_is_a_job_on_the_previous_rounds_model(recipe, prompt_files,
         assert jobs.get(entry["job_id"])["status"] == "succeeded"
     assert TrainSpec.load(jobs.run_folder(second["job_id"]).spec).model == jobs.get(first["job_id"])["output_dir"]
     assert found["final_model"] == jobs.get(second["job_id"])["output_dir"]
-    data = jobs.run_folder(first["job_id"]).data.read_text().splitlines()
+    data = jobs.run_folder(first["job_id"]).train_data.read_text().splitlines()
     assert len(data) == first["pairs"]
     row = json.loads(data[0])
     assert row["chosen"] != row["rejected"] and row["prompt"][0]["role"] == "user"
