@@ -26,6 +26,9 @@ def main(argv=None) -> None:
     from alignui.train.jobs import reconcile
 
     reconcile()  # jobs that died while the app was down show as interrupted, live ones stay live
+    from alignui.data.catalog import clean_orphans
+
+    clean_orphans()  # what a save killed midway left behind
     app = build_app()
     app.queue(default_concurrency_limit=4)
     app.launch(

@@ -8,10 +8,10 @@ import os
 import sys
 
 from alignui import __version__
-from alignui.commands import advise, data, demo, evaluate, feedback, iterate, jobs, leaderboard, train
+from alignui.commands import advise, data, demo, evaluate, feedback, iterate, jobs, leaderboard, models, train
 from alignui.errors import AlignUIError
 
-GROUPS = [data, advise, train, jobs, feedback, evaluate, leaderboard, iterate, demo]
+GROUPS = [data, advise, train, jobs, feedback, evaluate, leaderboard, iterate, models, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Commands that read, start or resolve training jobs: the job table is made true before they run.
 JOB_COMMANDS = {"train", "jobs", "feedback", "eval", "demo"}
+#: Commands that read or save the dataset catalog: what a killed save left is cleaned first.
+CATALOG_COMMANDS = {"data", "feedback", "train"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
             from alignui.train.jobs import reconcile
 
             reconcile()  # jobs whose processes are gone are marked interrupted before anything reads them
+        if args.command in CATALOG_COMMANDS:
+            from alignui.data.catalog import clean_orphans
+
+            clean_orphans()  # what a killed save left behind
         return args.func(args) or 0
     except AlignUIError as error:
         print(f"error: {error}", file=sys.stderr)

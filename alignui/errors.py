@@ -23,3 +23,7 @@ class NotFound(AlignUIError):
 
 class StateError(AlignUIError):
     """An action the thing's current state does not allow (cancel an ended job, resume a running one)."""
+
+
+class NotAllowed(AlignUIError):
+    """A path or action this server does not allow."""

@@ -1,7 +1,10 @@
 """The GPUs this machine has, for the user to pick from (torch is imported on first use only)."""
 
 import functools
+import os
 from dataclasses import dataclass
+
+from alignui import settings
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,13 @@ def check(visible_devices: str, processes: int) -> None:
     if here and processes > usable:
         raise SpecError(f"{processes} processes need {processes} GPUs, but {usable} are available to this job; "
                         "run one process per GPU")
+    cores = os.cpu_count() or 1
+    if not here and processes > cores:
+        raise SpecError(f"{processes} processes on the CPU, but this machine has {cores} cores; "
+                        f"use at most {cores}")
+    if settings.MAX_PROCESSES and processes > settings.MAX_PROCESSES:
+        raise SpecError(f"{processes} processes is more than this server allows per job "
+                        f"({settings.MAX_PROCESSES}, ALIGNUI_MAX_PROCESSES)")
 
 
 def describe() -> str:

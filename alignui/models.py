@@ -33,7 +33,8 @@ def local_models() -> list[Path]:
     root = settings.models_dir()
     if not root.is_dir():
         return []
-    return sorted(p for p in root.iterdir() if p.is_dir() and is_model_folder(p))
+    # A hidden folder is a conversion still under way (or one that was killed): not a model yet.
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".") and is_model_folder(p))
 
 
 def cached_models(cache_dir: Path | None = None) -> list[str]:

@@ -118,8 +118,13 @@ def _v3(db: sqlite_utils.Database) -> None:
     feedback.create_index(["kind", "created_at"])
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    """Feedback: the conversation that led to the other answer (after a follow-up the sides differ)."""
+    db["feedback"].add_column("other_conversation", str)  # JSON
+
+
 #: Migrations in order; MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS = [_v1, _v2, _v3]
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

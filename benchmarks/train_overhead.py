@@ -59,11 +59,11 @@ def steady_rate(points: list[tuple[int, float]]) -> float:
 
 
 # ----- the alignui job -----
-def run_job(model: Path, data: Path, steps: int) -> dict:
+def run_job(model: Path, data: Path, steps: int, args: dict = ARGS) -> dict:
     from alignui.recipe.spec import TrainSpec
     from alignui.train import jobs, metrics
 
-    spec = TrainSpec("dpo", str(model), str(data), args={**ARGS, "max_steps": steps}, eval_fraction=0)
+    spec = TrainSpec("dpo", str(model), str(data), args={**args, "max_steps": steps}, eval_fraction=0)
     spec.validate()  # imports TRL once, outside the timed launch (the app and CLI have it loaded)
     submitted = time.time()
     job = jobs.wait(jobs.submit(spec)["job_id"], poll=0.2)
@@ -76,7 +76,7 @@ def run_job(model: Path, data: Path, steps: int) -> dict:
 
 
 # ----- the plain TRL script -----
-def plain(model: str, data: str, steps: int, out: str) -> None:
+def plain(model: str, data: str, steps: int, out: str, args: dict = ARGS) -> None:
     """DPO with TRL alone, as a user's own script would run it."""
     started = time.time()
     import torch
@@ -94,7 +94,7 @@ def plain(model: str, data: str, steps: int, out: str) -> None:
 
     rows = [json.loads(line) for line in Path(data).read_text().splitlines()]
     config = DPOConfig(output_dir=str(Path(out).parent / "plain-checkpoints"), max_steps=steps, report_to="none",
-                       disable_tqdm=True, use_cpu=not torch.cuda.is_available(), bf16=False, **ARGS)
+                       disable_tqdm=True, use_cpu=not torch.cuda.is_available(), bf16=False, **args)
     times = StepTimes()
     trainer = DPOTrainer(model=AutoModelForCausalLM.from_pretrained(model), args=config,
                          train_dataset=Dataset.from_list(rows), processing_class=AutoTokenizer.from_pretrained(model),
@@ -103,10 +103,10 @@ def plain(model: str, data: str, steps: int, out: str) -> None:
     Path(out).write_text(json.dumps({"points": times.points, "started": started}))
 
 
-def run_plain(model: Path, data: Path, steps: int) -> dict:
-    out = OUT / "plain.json"
+def run_plain(model: Path, data: Path, steps: int, args: dict = ARGS, out: Path = OUT / "plain.json") -> dict:
     started = time.time()
-    subprocess.run([sys.executable, __file__, "--plain", str(model), str(data), str(steps), str(out)],
+    subprocess.run([sys.executable, __file__, "--plain", str(model), str(data), str(steps), str(out),
+                    "--args", json.dumps(args)],
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     points = [tuple(p) for p in json.loads(out.read_text())["points"]]
     return {"steps_per_second": steady_rate(points), "launch_latency_s": points[0][1] - started,
@@ -119,10 +119,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for each side (OMP_NUM_THREADS)")
     parser.add_argument("--plain", nargs=4, metavar=("MODEL", "DATA", "STEPS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--args", default=json.dumps(ARGS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.plain:
         model, data, steps, out = args.plain
-        return plain(model, data, int(steps), out)
+        return plain(model, data, int(steps), out, json.loads(args.args))
 
     OUT.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("ALIGNUI_HOME", str(OUT / "home"))

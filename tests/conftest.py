@@ -26,6 +26,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def served_roots(base: Path) -> dict:
+    """Environment letting a test's server read models and data under `base` (pytest's temp folder)."""
+    return {"ALIGNUI_MODEL_DIRS": str(base), "ALIGNUI_DATA_DIRS": str(base)}
+
+
 def run_cli(*args, home=None, check=False, timeout=300):
     """Run `python -m alignui ARGS` in a fresh process, as a user would."""
     env = dict(os.environ)
@@ -48,7 +53,8 @@ def app_server(tmp_path_factory):
     """
     home = tmp_path_factory.mktemp("server-home")
     port = free_port()
-    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False",
+               **served_roots(tmp_path_factory.getbasetemp()))
     log = open(home / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port)],

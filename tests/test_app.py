@@ -85,3 +85,13 @@ def test_cli_help_works_for_every_command():
                     cwd=ROOT, capture_output=True, text=True,
                 )
                 assert result.returncode == 0, (name, child, result.stderr)
+
+
+def test_every_endpoint_keeps_the_name_it_was_given():
+    import re
+
+    from alignui.ui.app import build_app
+
+    names = [fn.api_name for fn in build_app().fns.values() if fn.api_name and fn.api_visibility == "public"]
+    renamed = [name for name in names if re.fullmatch(r".+_\d+", str(name))]
+    assert renamed == [], f"two listeners share an api_name, so Gradio renamed: {renamed}"

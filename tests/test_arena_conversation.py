@@ -39,8 +39,8 @@ def test_blind_mode_hides_the_names_until_a_vote():
     chat = two_turns(blind=True)
     assert (chat.name("a"), chat.name("b")) == ("Model A", "Model B")
     chat.exchanges[0].voted = True
-    assert (chat.name("a"), chat.name("b")) == ("A: base", "B: job 3 · dpo")
-    assert two_turns(blind=False).name("b") == "B: job 3 · dpo"
+    assert (chat.name("a"), chat.name("b")) == ("A: base (reference)", "B: job 3 · dpo (aligned)")
+    assert two_turns(blind=False).name("b") == "B: job 3 · dpo (aligned)"
 
 
 def test_blind_mode_draws_the_aligned_side_at_random(tiny_model, aligned_model):  # noqa: F811

@@ -167,7 +167,7 @@ def test_a_finished_job_resolves_to_its_output_folder(lora_adapter):
     for choice in (f"job:{job}", f"job {job}", str(job)):
         source = models.resolve(choice)
         assert (source.id, source.job_id, source.path) == (f"job:{job}", job, str(Path(lora_adapter).resolve()))
-    assert models.finished_jobs() == [(f"job {job} · dpo · tiny", f"job:{job}")]
+    assert models.finished_jobs() == [(f"job {job} · dpo · trained from tiny", f"job:{job}")]
 
 
 def test_unfinished_missing_and_unknown_models_are_refused(tmp_path):
@@ -251,3 +251,16 @@ def test_remote_code_runs_only_when_the_operator_allows_it(monkeypatch):
     assert models.trust_remote_code() is False
     monkeypatch.setenv(models.TRUST_REMOTE_CODE_ENV, "1")
     assert models.trust_remote_code() is True
+
+
+def test_labels_name_the_job_and_what_it_trained_from(tmp_path, lora_adapter):
+    db = store.connect()
+    first = db["jobs"].insert({"status": "succeeded", "algorithm": "dpo", "model": "base", "dataset": "d",
+                               "run_dir": str(tmp_path / "runs" / "1"), "output_dir": str(lora_adapter),
+                               "created_at": store.now()}).last_pk
+    second = db["jobs"].insert({"status": "succeeded", "algorithm": "kto", "dataset": "d",
+                                "model": str(tmp_path / "runs" / "1" / "model"), "output_dir": str(lora_adapter),
+                                "created_at": store.now()}).last_pk
+    assert models.finished_jobs()[0] == (f"job {second} · kto · trained from job {first}'s model", f"job:{second}")
+    demo = models.resolve(str(Path(__file__).parent.parent / "assets" / "demo" / "model"))
+    assert demo.label == "demo/model"

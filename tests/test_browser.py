@@ -10,7 +10,7 @@ tmp_path.
 import json
 import os
 import re
-import socket
+import urllib.request
 import subprocess
 import sys
 import time
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port
+from conftest import ROOT, free_port, served_roots
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
@@ -45,19 +45,20 @@ pytestmark = [
 def serve_app(home: Path):
     """A real `python app.py` on a free port with its own data home; yields its URL."""
     port = free_port()
-    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False")
+    env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False",
+               **served_roots(home.parent.parent))  # pytest's temp folder: the tiny model and the data
     home.mkdir(parents=True, exist_ok=True)
     with open(home / "server.log", "w") as log:
         server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.time() + 60
+            deadline = time.time() + 120
             while server.poll() is None and time.time() < deadline:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                try:  # the page itself, not just the socket: a busy machine accepts before it serves
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).close()
                     break
                 except OSError:
-                    time.sleep(0.2)
+                    time.sleep(0.5)
             else:
                 raise RuntimeError("app.py did not start:\n" + (home / "server.log").read_text())
             yield f"http://127.0.0.1:{port}/"
@@ -117,7 +118,7 @@ def open_tab(page, name: str):
 
 def settle(panel) -> None:
     """Wait until no component of the panel waits for the server (Gradio's pending state)."""
-    expect(panel.locator('[data-testid="status-tracker"]:not(.hide)')).to_have_count(0)
+    expect(panel.locator('[data-testid="status-tracker"]:not(.hide)')).to_have_count(0, timeout=STEP_TIMEOUT_MS)
 
 
 def look_around(page) -> None:

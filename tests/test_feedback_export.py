@@ -32,6 +32,42 @@ def test_the_latest_thumb_per_answer_counts_and_a_taken_back_thumb_drops_it():
     ]
 
 
+def test_a_vote_keeps_both_sides_conversations_and_thumbs_stay_shown():
+    chat = two_turns()
+    feedback.record_vote(chat, "a")
+    vote = feedback.list_feedback("vote")[-1]
+    # After a follow-up each side saw its own earlier answer: both contexts are kept.
+    assert vote["conversation"] == chat.messages("a") and vote["other_conversation"] == chat.messages("b")
+    assert vote["conversation"] != vote["other_conversation"]
+    feedback.record_thumb(chat, 0, "b", "down")
+    feedback.record_thumb(chat, 1, "b", "up")
+    feedback.record_thumb(chat, 1, "b", "withdrawn")
+    assert chat.feedback("b") == ["Dislike", None] and chat.feedback("a") == [None, None]
+
+
+def test_both_bad_votes_are_kto_negatives_unless_a_thumb_says_otherwise():
+    chat = two_turns(aligned_side="a")
+    feedback.record_vote(chat, "both_bad")
+    feedback.record_thumb(chat, 1, "b", "up")
+    assert export.rows("unpaired_preference") == [
+        {"prompt": chat.messages("a"), "completion": reply("a again"), "label": False},
+        {"prompt": chat.messages("b"), "completion": reply("b again"), "label": True},
+    ]
+
+
+def test_only_ties_and_both_bad_say_why_there_are_no_pairs_and_what_to_export_instead():
+    chat = two_turns()
+    feedback.record_vote(chat, "tie")
+    chat.exchanges.append(type(chat.exchanges[0])("e3", "third", {"a": "A3", "b": "B3"}, {}))
+    feedback.record_vote(chat, "both_bad")
+    with pytest.raises(DataError) as error:
+        export.save("preference", "pairs")
+    message = str(error.value)
+    assert "2 vote(s) are 1 tie(s), 1 both bad" in message and "make no pairs" in message
+    assert "Export thumbs instead" in message and "negatives" in message
+    assert export.save("unpaired_preference", "negatives").rows == 2
+
+
 def test_votes_become_pairs_and_ties_and_both_bad_are_left_out():
     chat = two_turns(aligned_side="a")
     feedback.record_vote(chat, "tie")
@@ -71,8 +107,10 @@ def test_exports_save_into_the_catalog_as_the_right_type():
 
 
 def test_nothing_to_export_is_a_data_error():
-    with pytest.raises(DataError, match="no feedback to export"):
+    with pytest.raises(DataError, match="no feedback to export as pairs yet: vote A or B"):
         export.save("preference", "empty")
+    with pytest.raises(DataError, match="no feedback to export as thumbs yet"):
+        export.save("unpaired_preference", "empty")
     with pytest.raises(DataError, match="exports as"):
         export.rows("ratings")
 
@@ -142,3 +180,12 @@ def test_the_cli_says_when_there_is_nothing_to_export(alignui_home, tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("error: no feedback to export") and "Traceback" not in result.stderr
 
+
+
+def test_the_compare_tab_says_why_nothing_was_exported_beside_the_file_box():
+    from alignui.ui import compare_tab
+
+    feedback.record_vote(two_turns(), "tie")
+    message, file, exported = compare_tab.export_feedback("preference", "pairs")
+    assert message.startswith("**Nothing exported:** no feedback to export as preference pairs")
+    assert file.visible is False and exported is None

@@ -95,7 +95,7 @@ def batch(tmp_path_factory, tiny_model):
         stderr=subprocess.PIPE, text=True)
     submitted = {}
     for name, command in commands.items():
-        out, err = command.communicate(timeout=300)  # ten submits at once on a busy 2-core machine
+        out, err = command.communicate(timeout=300)
         assert command.returncode == 0, err
         submitted[name] = json.loads(out)
     return home, submitted

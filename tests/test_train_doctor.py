@@ -5,12 +5,13 @@ import math
 import shutil
 
 import pytest
+from conftest import ROOT, run_cli
 from test_train_data import rows_for, write_rows
 
 from alignui import settings, store
 from alignui.recipe.spec import TrainSpec
 from alignui.recipe.validate import validate
-from alignui.train import doctor, jobs
+from alignui.train import doctor, jobs, rates
 from alignui.train.run_folder import RunFolder
 
 CONFIG = {"learning_rate": 1e-5, "warmup_steps": 0, "beta": 0.1, "num_train_epochs": 3.0,
@@ -148,3 +149,65 @@ def test_apply_queues_the_fix_from_the_best_checkpoint_as_a_new_job(tmp_path, al
     assert fixed.args["learning_rate"] == pytest.approx(1e-6)
     assert fixed.args["warmup_steps"] == 0.1
     assert jobs.wait(new["job_id"], timeout=150)["status"] == "succeeded"
+
+
+def unmoved(n=10, every=5) -> list[dict]:
+    """DPO logs of a run whose rate is far too small: loss at ln 2, margins near 0, accuracy noise."""
+    return train_logs([0.6931 - 0.0001 * i for i in range(n)], start=every, **{
+        "rewards/margins": [0.0002 * i for i in range(n)],
+        "rewards/accuracies": [0.6 + 0.01 * i for i in range(n)]})
+
+
+def test_a_loss_stuck_at_ln2_with_zero_margins_means_nothing_is_learned():
+    records = [dict(r, step=r["step"] * 5) for r in unmoved()]
+    diagnosis = cases(dpo(learning_rate=1e-6), records)["nothing_learned"]
+    assert "ln 2" in diagnosis.evidence and "0.6931" in diagnosis.evidence
+    # The model "m" cannot be read, so its size is unknown: ten times the rate.
+    assert diagnosis.changes == {"learning_rate": 1e-5} and not diagnosis.from_best
+    # It replaces the flat-margins advice, whose cure (halving the rate) is the opposite one.
+    assert "flat_margins" not in cases(dpo(learning_rate=1e-6), records)
+
+
+def test_the_fix_is_the_rate_for_the_model_size():
+    demo = str(ROOT / "assets" / "demo" / "model")
+    records = [dict(r, step=r["step"] * 5) for r in unmoved()]
+    found = doctor.diagnose(TrainSpec("dpo", demo, "d", args={"learning_rate": 1e-6}), records, None, CONFIG)
+    assert found[0].changes == {"learning_rate": rates.MEASURED_RATE} == {"learning_rate": 3e-4}
+    assert "866k-parameter" in found[0].steps[0]
+    assert rates.preference_rate(7_000_000_000) < rates.preference_rate(1_000_000_000) < 1e-5
+    assert rates.preference_rate(7_000_000_000, lora=True) == 10 * rates.preference_rate(7_000_000_000)
+
+
+def test_a_tiny_beta_is_named_instead_of_the_rate():
+    records = [dict(r, step=r["step"] * 5) for r in unmoved()]
+    assert cases(dpo(beta=0.001), records)["nothing_learned"].changes == {"beta": 0.1}
+
+
+def test_nothing_learned_waits_for_enough_steps_and_spares_runs_that_move():
+    early = train_logs([0.6931] * 8, **{"rewards/margins": [0.0] * 8, "rewards/accuracies": [0.5] * 8})
+    assert "nothing_learned" not in cases(dpo(), early)  # 8 steps are too few to tell
+    assert "nothing_learned" not in cases(dpo(), healthy())
+    kto = train_logs([0.5] * 10, start=20, **{"rewards/chosen": [0.001] * 10, "rewards/rejected": [0.0] * 10})
+    assert "nothing_learned" in cases(TrainSpec("kto", "m", "d"), kto)
+
+
+@pytest.mark.timeout(600)  # two short jobs' start-up; minutes only on a machine shared with other work
+def test_a_demo_run_at_trl_default_rate_is_diagnosed_with_the_demo_rate(alignui_home):
+    """A real DPO job of the demo model at TRL's default rate: the doctor says nothing is learned and
+    proposes the demo's rate, from 10 logs of 20 small steps."""
+    demo = ROOT / "assets" / "demo"
+    settings_ = ["learning_rate=1e-6", "max_steps=20", "logging_steps=2", "per_device_train_batch_size=8",
+                 "use_cpu=true", "save_strategy=no", "report_to=none"]
+    job = json.loads(run_cli("train", "--algorithm", "dpo", "--model", demo / "model", "--data",
+                             demo / "preference.jsonl", "--eval-fraction", "0",
+                             *[part for s in settings_ for part in ("--set", s)], "--wait", "--json",
+                             check=True).stdout)
+    report = json.loads(run_cli("jobs", "doctor", job["job_id"], "--json", check=True).stdout)
+    diagnosis = next(d for d in report["diagnoses"] if d["case"] == "nothing_learned")
+    assert diagnosis["changes"] == {"learning_rate": 3e-4}
+
+    # Applied, it is a new job at that rate (benchmarks/doctor_fix.py measures what that job achieves).
+    new = doctor.apply(job["job_id"])
+    assert new["parent_id"] == job["job_id"]
+    assert TrainSpec.load(jobs.run_folder(new["job_id"]).spec).args["learning_rate"] == 3e-4
+    jobs.cancel(new["job_id"])

@@ -41,7 +41,7 @@ def test_metrics_skip_a_half_written_last_line_and_keep_nan(tmp_path):
     records = metrics.read(path)
     assert [r["step"] for r in records] == [1, 2]
     assert math.isnan(records[1]["loss"])
-    assert metrics.long_table(records, ("loss",)) == [{"step": 1, "value": 0.7, "series": "loss"}]
+    assert metrics.long_table(records, {"loss": "train"}) == [{"step": 1, "value": 0.7, "series": "train"}]
     assert metrics.read(tmp_path / "missing.jsonl") == []
 
 

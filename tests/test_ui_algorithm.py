@@ -157,7 +157,7 @@ def test_dataset_type_and_balance_come_from_the_catalog(client, app_server, monk
     assert client.predict("ui-algorithm-thumbs", api_name="/dataset_facts") == ("unpaired_preference", "9:1")
     choices = client.predict(api_name="/on_load")[0]["choices"]
     assert ["ui-algorithm-thumbs", "ui-algorithm-thumbs"] in choices
-    with pytest.raises(AppError, match="neither a saved dataset"):
+    with pytest.raises(AppError, match="is not a saved dataset, nor a data file under the folders"):
         client.predict("no-such-data", api_name="/dataset_facts")
 
 
@@ -176,3 +176,16 @@ def test_gpus_are_detected_on_load(client):
     assert count == (len(gpus) or 1)
     memory = memory["value"] if isinstance(memory, dict) else memory
     assert memory == (min(g.memory_gb for g in gpus) if gpus else None)
+
+
+def test_launch_this_recipe_submits_the_form_as_it_stands(client, tiny_model, tmp_path):
+    data = tmp_path / "pairs.jsonl"
+    data.write_text("".join(json.dumps({"prompt": f"p{i}", "chosen": "a", "rejected": "b"}) + "\n" for i in range(4)))
+    values = form_values("dpo", learning_rate=3e-7, max_steps=1)
+    values[form.NAMES.index("lora_dropout")] = 0.2
+    message = client.predict("dpo", str(tiny_model), str(data), *values, api_name="/launch_plan")
+    job_id = int(message.split()[1])
+    assert "watch it in the Train tab" in message
+    shown = client.predict(job_id, api_name="/job_status")[0]
+    assert (shown["algorithm"], shown["model"]) == ("dpo", str(tiny_model))
+    client.predict(job_id, api_name="/cancel")

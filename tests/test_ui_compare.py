@@ -64,10 +64,11 @@ def test_compare_chat_vote_thumbs_export_and_continue(client, app_server, tiny_m
     db = store.connect(home / "alignui.db")
     client.predict(api_name="/clear")
     reference, aligned = client.predict(api_name="/list_models")
-    assert [f"job {server_job} · dpo · tiny", f"job:{server_job}"] in reference["choices"]
+    assert [f"job {server_job} · dpo · trained from tiny", f"job:{server_job}"] in reference["choices"]
 
     settings = [1.0, 1.0, 5, 12]  # temperature, top_p, seed, max_new_tokens
-    ask = [str(tiny_model), f"job:{server_job}", True]  # reference, aligned (a LoRA job), blind
+    # reference, aligned (a LoRA job), blind, one question per chat (off: a follow-up)
+    ask = [str(tiny_model), f"job:{server_job}", True, False]
     a, b, status, prompt = client.predict("Tell me something.", *ask, *settings, api_name="/generate")
     assert (a["label"], b["label"]) == ("Model A", "Model B") and "names show once you vote" in status
     assert prompt == ""
@@ -89,15 +90,20 @@ def test_compare_chat_vote_thumbs_export_and_continue(client, app_server, tiny_m
     like(client, url, "b", 1, False)
     like(client, url, "b", 3, True)
     assert like(client, url, "b", 3, "").startswith("Thumb taken back")
+    # The thumbs given stay shown when the chat windows are drawn again.
+    a, b, _, _ = client.predict("a", api_name="/vote")
+    assert (a["feedback_value"], b["feedback_value"]) == (["Like", None], ["Dislike", None])
     thumbs = [(value, words(answer), comment) for value, answer, comment in
               db.execute("SELECT value, answer, comment FROM feedback WHERE kind = 'thumb' ORDER BY id")]
     assert thumbs[-4:] == [("up", first_a, "short and clear"), ("down", first_b, None),
                            ("up", texts(b)[3], None), ("withdrawn", texts(b)[3], None)]
 
     message, path, = client.predict("unpaired_preference", "ui-thumbs", api_name="/export_feedback")
+    path = path["value"]
     assert "Saved **ui-thumbs**: 2 unpaired_preference rows" in message
     assert inspect_file(path).type == "unpaired_preference"
     message, path = client.predict("preference", "ui-votes", api_name="/export_feedback")
+    path = path["value"]
     report = inspect_file(path)
     assert (report.type, report.valid_rows) == ("preference", 1)
     row = json.loads(open(path).readline())
@@ -106,33 +112,41 @@ def test_compare_chat_vote_thumbs_export_and_continue(client, app_server, tiny_m
     assert db["datasets"].get("ui-votes")["type"] == "preference"
 
     recipe, command, recipe_path = client.predict(f"job:{server_job}", api_name="/continue_training")
+    recipe, command, recipe_path = recipe["value"], command["value"], recipe_path["value"]
     spec = TrainSpec.from_yaml(recipe)
     assert (spec.algorithm, spec.dataset) == ("dpo", "ui-votes")
     assert spec.model == db["jobs"].get(server_job)["output_dir"]
     assert TrainSpec.from_yaml(open(recipe_path).read()) == spec
     assert command.startswith("python -m alignui train --algorithm dpo")
-    launched = client.predict(recipe.replace("max_length: 1024", "max_length: 64"), api_name="/launch_recipe")
+    launched = client.predict(recipe.replace("max_length: 1024", "max_length: 64"), api_name="/launch_feedback_recipe")
     job_id = int(launched.split()[1])
     assert (db["jobs"].get(job_id)["algorithm"], db["jobs"].get(job_id)["dataset"]) == ("dpo", "ui-votes")
     client.predict(job_id, api_name="/cancel")
 
 
-def test_regenerate_and_clear(client, tiny_model, aligned_model):  # noqa: F811
+def test_one_question_per_chat_is_the_default(client, tiny_model, aligned_model):  # noqa: F811
+    ask = [str(tiny_model), str(aligned_model), False, True]
+    client.predict("Hello?", *ask, 1.0, 1.0, 3, 12, api_name="/generate")
+    a, b, _, _ = client.predict("And you?", *ask, 1.0, 1.0, 3, 12, api_name="/generate")
+    assert texts(a)[::2] == texts(b)[::2] == ["And you?"]  # a fresh conversation: no history
+
+
+def test_regenerate_and_new_chat(client, tiny_model, aligned_model):  # noqa: F811
     client.predict(api_name="/clear")
-    ask = [str(tiny_model), str(aligned_model), False]
+    ask = [str(tiny_model), str(aligned_model), False, False]
     a, b, _, _ = client.predict("Hello?", *ask, 1.0, 1.0, 3, 12, api_name="/generate")
-    assert (a["label"], b["label"]) == ("A: " + tiny_model.name, "B: " + aligned_model.name)
+    assert (a["label"], b["label"]) == (f"A: {tiny_model.name} (reference)", f"B: {aligned_model.name} (aligned)")
     a2, b2, _, seed = client.predict(1.0, 1.0, 3, 12, api_name="/regenerate")
     assert seed == 4 and len(texts(a2)) == 2 and texts(a2) != texts(a)
     a, b, status = client.predict(api_name="/clear")
-    assert a == b == [] and status.startswith("Cleared")
+    assert a == b == [] and status.startswith("New chat")
     a, _, _, _ = client.predict("Hello?", *ask, 1.0, 1.0, 3, 12, api_name="/generate")
     assert len(a["value"]) == 2  # a new conversation
 
 
 def test_stop_ends_the_answers_early(client, aligned_model):  # noqa: F811
     client.predict(api_name="/clear")
-    ask = ["Hello?", str(aligned_model), str(aligned_model), False, 0.0, 1.0, 0, 200]
+    ask = ["Hello?", str(aligned_model), str(aligned_model), False, True, 0.0, 1.0, 0, 200]
     running = client.submit(*ask, api_name="/generate")
     while not running.done():  # until the stop reaches the running answer
         client.predict(api_name="/stop")
@@ -155,6 +169,7 @@ def test_evaluate_tab_runs_a_judge_and_keeps_history(client, app_server, tiny_mo
     assert [row[0] for row in chart["data"]] == ["win", "tie", "loss"] and sum(r[1] for r in chart["data"]) == 3
     assert [row[0] for row in table["data"]] == ["Say hi.", "Name a color.", "Count."]
     assert history["data"][0][4].startswith("reward-model:")
+    assert history["data"][0][7].endswith("%)") and " – " in history["data"][0][7]  # rounded, whole interval
     shown = client.predict(history["data"][0][0], api_name="/show_evaluation")
     assert shown[0] == summary
 
@@ -174,7 +189,8 @@ def test_evaluate_tab_uses_the_held_out_split_of_a_saved_dataset(client, app_ser
     catalog.save_rows([{"prompt": f"What is {n} + 1?", "answer": str(n + 1)} for n in range(40)], "ui-sums")
     datasets, _ = client.predict(api_name="/list_prompt_sets")
     assert "ui-sums" in [choice[0] for choice in datasets["choices"]]
-    summary, _, table, _ = client.predict(
+    summary, _, table, history = client.predict(
         str(tiny_model), str(aligned_model), None, "ui-sums", 0.1, "verifier", "", 4, api_name="/evaluate")
     assert "4 prompts" in summary and "Accuracy: reference" in summary
+    assert "% → " in history["data"][0][8]  # accuracy in the history
     assert all(row[1] is not None for row in table["data"])  # the expected answers came along

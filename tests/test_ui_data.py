@@ -23,10 +23,13 @@ def test_upload_shows_type_errors_stats_and_preview(client, tmp_path):
     assert "`unpaired_preference`" in summary and "`standard`" in summary and "**10 valid**" in summary
     assert errors["data"] == [[11, "field 'label' has unusable value 'maybe'; use true/false, 1/0, yes/no or up/down"]]
     assert "undesirable_weight" in warnings
-    assert {row[2] for row in lengths["data"]} == {"prompt", "completion"}
+    chart = json.loads(lengths["plot"])  # a histogram: translucent bars per field, not stacked
+    assert chart["mark"]["type"] == "bar" and chart["encoding"]["y"]["stack"] is None
+    assert {row["field"] for row in chart["data"]["values"]} == {"prompt", "completion"}
     assert balance["visible"] is True
     assert balance["value"]["data"] == [["desirable", 9], ["undesirable", 1]]
-    assert preview[0] == {"row": 1, "prompt": "q0", "completion": "good answer 0", "label": True}
+    assert preview["headers"] == ["row", "prompt", "completion", "label"]
+    assert preview["data"][0] == [1, "q0", "good answer 0", True]
     assert (report["rows"], report["valid_rows"], report["type"]) == (11, 10, "unpaired_preference")
 
 

@@ -48,15 +48,22 @@ def test_launch_a_job_and_watch_it_to_the_end(client, tmp_path, tiny_model):
     assert f"Job {job_id}" in message
     assert job_id in [row[0] for row in table["data"]]
 
-    job, status, progress, loss, _margins, _accuracy, learning_rate, log, diagnosis, _timer, table = \
+    # (The doctor's Apply button, shown only with a diagnosis, is not part of the API's answer.)
+    job, status, progress, loss, rewards, kl, learning_rate, log, diagnosis, _timer, table = \
         watch_until_ended(client, job_id)
 
     assert job["status"] == "succeeded", job["error"]
     assert "`succeeded`" in status and "Compare tab" in status
     assert 'value="3" max="3"' in progress
-    assert [row[0] for row in loss["data"] if row[2] == "loss" and row[1] is not None] == [1, 2, 3]
+    loss = loss["value"]
+    assert [row[0] for row in loss["data"] if row[2] == "train" and row[1] is not None] == [1, 2, 3]
     assert loss["datatypes"]["value"] == "quantitative"  # numbers on the axis, not categories
-    assert {row[2] for row in learning_rate["data"]} == {"learning_rate"}
+    # KTO's own charts: rewards per label and KL, with short legend names and what good looks like.
+    assert (rewards["label"], kl["label"]) == ("Rewards per label", "KL to the reference")
+    assert {row[2] for row in rewards["value"]["data"]} == {"desirable", "undesirable"}
+    assert "undesirable falls below" in rewards["caption"] and rewards["color_title"] == "label"
+    assert any(row[1] is not None for row in kl["value"]["data"])
+    assert {row[2] for row in learning_rate["value"]["data"]} == {"rate"}
     assert "ended: succeeded" in log
     assert diagnosis == ""  # a healthy run
     assert [row[1] for row in table["data"] if row[0] == job_id] == ["succeeded"]
@@ -114,9 +121,23 @@ def test_the_page_says_where_jobs_train_and_picks_the_newest_job(client):
 def test_plots_know_every_series_and_stay_numeric_before_the_first_log():
     from alignui.ui.train_tab import plot_frame
 
-    empty = plot_frame([], ("loss", "eval_loss"))
+    series = {"loss": "train", "eval_loss": "eval"}
+    empty = plot_frame([], series)
     assert (str(empty["step"].dtype), str(empty["value"].dtype)) == ("int64", "float64")
-    assert list(empty["series"]) == ["loss", "eval_loss"] and empty["value"].isna().all()
-    frame = plot_frame([{"step": 5, "loss": 0.7}, {"step": 6, "loss": 0.6}], ("loss", "eval_loss"))
-    assert frame.dropna().values.tolist() == [[5, 0.7, "loss"], [6, 0.6, "loss"]]
-    assert set(frame[frame["value"].isna()]["series"]) == {"loss", "eval_loss"}
+    assert list(empty["series"]) == ["train", "eval"] and empty["value"].isna().all()
+    frame = plot_frame([{"step": 5, "loss": 0.7}, {"step": 6, "loss": 0.6}], series)
+    assert frame.dropna().values.tolist() == [[5, 0.7, "train"], [6, 0.6, "train"]]
+    assert set(frame[frame["value"].isna()]["series"]) == {"train", "eval"}
+
+
+def test_each_algorithm_charts_what_its_trainer_logs_and_says_why_a_chart_is_empty():
+    from alignui.train import metrics
+    from alignui.ui.train_tab import chart_plot
+
+    assert [c.title for c in metrics.charts("dpo")][1:3] == ["Reward margin (chosen − rejected)", "Reward accuracy"]
+    assert "Reward accuracy" not in [c.title for c in metrics.charts("kto")]
+    assert all(len(charts) <= metrics.SLOTS for charts in metrics.CHARTS.values())
+    running = chart_plot(metrics.MARGIN, [{"step": 1, "loss": 0.69}], active=True)
+    assert running.caption.startswith("Nothing logged yet") and "rises above 0" in running.caption
+    ended = chart_plot(metrics.MARGIN, [{"step": 1, "loss": 0.69}], active=False)
+    assert ended.caption.startswith("This run logged none of these values")

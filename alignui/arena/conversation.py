@@ -32,6 +32,8 @@ class Exchange:
     sampling: dict
     """The settings both answers were generated with (generate.Sampling as a dict)."""
     voted: bool = False
+    thumbs: dict[str, str] = field(default_factory=dict)
+    """Side -> the thumb its answer holds now ("up" or "down"), so the chat windows keep showing it."""
 
 
 @dataclass
@@ -69,13 +71,18 @@ class Conversation:
                       {"role": "assistant", "content": exchange.answers[side]}]
         return shown
 
+    def feedback(self, side: str) -> list[str | None]:
+        """The thumb each of this side's answers holds, as a chat window's feedback values."""
+        shown = {"up": "Like", "down": "Dislike"}
+        return [shown.get(exchange.thumbs.get(side)) for exchange in self.exchanges]
+
     def revealed(self) -> bool:
         """Whether the model names may be shown: always outside blind mode, else after a vote."""
         return not self.blind or any(exchange.voted for exchange in self.exchanges)
 
     def name(self, side: str) -> str:
         letter = side.upper()
-        return f"{letter}: {self.source(side).label}" if self.revealed() else f"Model {letter}"
+        return f"{letter}: {self.source(side).label} ({self.role(side)})" if self.revealed() else f"Model {letter}"
 
     def same_models(self, reference: str, aligned: str) -> bool:
         return (self.reference.id, self.aligned.id) == (models.resolve(reference).id,

@@ -1,7 +1,8 @@
 """Feedback as training data: the loop from the arena back into training.
 
 - thumbs -> `unpaired_preference` rows {prompt, completion, label} (KTO's data). Per answer, the
-  latest thumb counts; an answer whose latest thumb was taken back is left out.
+  latest thumb counts; an answer whose latest thumb was taken back is left out. A both-bad vote
+  makes both its answers negatives (unless a thumb on an answer says otherwise).
 - votes -> `preference` rows {prompt, chosen, rejected} (DPO's pairs). Per exchange, the latest
   vote counts; ties and both-bad votes are not pairs and are left out.
 
@@ -28,24 +29,34 @@ def rows(type: str) -> list[dict]:
     """The TRL-ready rows of one dataset type made from every feedback record."""
     if type not in KIND:
         raise DataError(f"feedback exports as {' or '.join(KIND)}, not {type!r}")
-    records = feedback.list_feedback(KIND[type])
-    return thumb_rows(records) if type == "unpaired_preference" else vote_rows(records)
+    votes = feedback.list_feedback("vote")
+    if type == "preference":
+        return vote_rows(votes)
+    return thumb_rows(feedback.list_feedback("thumb"), votes)
 
 
-def thumb_rows(records: list[dict]) -> list[dict]:
-    """{prompt, completion, label} per thumbed answer, from thumb records oldest first."""
+def thumb_rows(records: list[dict], votes: list[dict] = ()) -> list[dict]:
+    """{prompt, completion, label} per thumbed answer, from thumb records oldest first; the answers
+    of exchanges whose latest vote is both-bad are negatives unless thumbed."""
     latest = {}
+    for vote in _latest(votes).values():
+        if vote["value"] == "both_bad":
+            other_role = "reference" if vote["role"] == "aligned" else "aligned"
+            latest[(vote["exchange"], vote["role"])] = (vote["conversation"], vote["answer"], False)
+            latest[(vote["exchange"], other_role)] = (vote["other_conversation"], vote["other_answer"], False)
     for record in records:
-        latest[(record["exchange"], record["role"])] = record
-    return [
-        {"prompt": r["conversation"], "completion": _reply(r["answer"]), "label": r["value"] == "up"}
-        for r in latest.values() if r["value"] != "withdrawn"
-    ]
+        key = (record["exchange"], record["role"])
+        if record["value"] == "withdrawn":
+            latest.pop(key, None)
+        else:
+            latest[key] = (record["conversation"], record["answer"], record["value"] == "up")
+    return [{"prompt": prompt, "completion": _reply(answer), "label": label}
+            for prompt, answer, label in latest.values()]
 
 
 def vote_rows(records: list[dict]) -> list[dict]:
     """{prompt, chosen, rejected} per exchange won by one side, from vote records oldest first."""
-    latest = {record["exchange"]: record for record in records}
+    latest = _latest(records)
     return [
         {"prompt": r["conversation"], "chosen": _reply(r["answer"]), "rejected": _reply(r["other_answer"])}
         # Identical answers teach nothing and are not a valid pair: left out, like ties.
@@ -118,9 +129,34 @@ def train_command(spec) -> str:
 def _nonempty(type: str) -> list[dict]:
     found = rows(type)
     if not found:
-        what = "thumbs up or down" if type == "unpaired_preference" else "votes for A or B"
-        raise DataError(f"no feedback to export yet: give some {what} in the Compare tab first")
+        raise DataError(nothing_to_export(type))
     return found
+
+
+def nothing_to_export(type: str) -> str:
+    """Why `type` has no rows, with what the feedback given so far can be exported as instead."""
+    votes = list(_latest(feedback.list_feedback("vote")).values())
+    if type == "unpaired_preference":
+        return ("no feedback to export as thumbs yet: give answers a thumb up or down in the Compare tab "
+                "(a both-bad vote also makes both its answers negatives)" + (
+                    f"; your {len(votes)} vote(s) can be exported as preference pairs if any says A or B "
+                    "is better" if votes else ""))
+    if not votes:
+        return ("no feedback to export as pairs yet: vote A or B better in the Compare tab, or export thumbs "
+                "(Thumbs → unpaired_preference, for KTO) instead")
+    counts = {value: sum(v["value"] == value for v in votes) for value in ("tie", "both_bad")}
+    same = sum(v["value"] in ("a", "b") and v["answer"] == v["other_answer"] for v in votes)
+    parts = [f"{counts['tie']} tie(s)", f"{counts['both_bad']} both bad"] + \
+        ([f"{same} between identical answers"] if same else [])
+    return (f"no feedback to export as preference pairs: your {len(votes)} vote(s) are {', '.join(parts)}, and ties and "
+            "both-bad votes make no pairs (a pair needs one answer voted better than a different one). "
+            "Export thumbs instead (Thumbs → unpaired_preference, for KTO): both-bad votes count there "
+            "as negatives, with every thumb up or down you gave")
+
+
+def _latest(records: list[dict]) -> dict:
+    """Exchange -> its latest record (records oldest first): a changed vote replaces the earlier one."""
+    return {record["exchange"]: record for record in records}
 
 
 def _reply(text: str) -> list[dict]:

@@ -9,7 +9,8 @@ A thumb judges one answer: "up", "down", or "withdrawn" when the user takes a th
 click is a new record; the latest record per answer is the one that counts (see export.py).
 
 Each record keeps the prompt, the conversation that led to the answer (JSON messages ending with
-the prompt), both answers, which model and which job wrote each, the sampling settings, whether the
+the prompt) and the one that led to the other answer (each side keeps its own history, so after a
+follow-up the two differ; a vote was given seeing both), both answers, which model and which job wrote each, the sampling settings, whether the
 names were hidden while the user judged, the time, and the user (the login name when the app runs
 with --auth, else empty).
 """
@@ -46,7 +47,13 @@ def record_thumb(conversation: Conversation, index: int, side: str, value: str,
         raise DataError(f"side is 'a' or 'b', not {side!r}")
     if not 0 <= index < len(conversation.exchanges):
         raise DataError(f"there is no answer number {index + 1} in this conversation")
-    return _insert(_record(conversation, index, side, "thumb", value, comment, user))
+    record_id = _insert(_record(conversation, index, side, "thumb", value, comment, user))
+    thumbs = conversation.exchanges[index].thumbs
+    if value == "withdrawn":
+        thumbs.pop(side, None)
+    else:
+        thumbs[side] = value
+    return record_id
 
 
 def thumb_value(liked) -> str:
@@ -63,6 +70,8 @@ def list_feedback(kind: str | None = None) -> list[dict]:
     table = store.connect()["feedback"]
     rows = table.rows_where("kind = ?", [kind], order_by="id") if kind else table.rows_where(order_by="id")
     return [{**row, "conversation": json.loads(row["conversation"] or "[]"),
+             # Records from before both contexts were kept: single-turn, so both sides had the same one.
+             "other_conversation": json.loads(row["other_conversation"] or row["conversation"] or "[]"),
              "sampling": json.loads(row["sampling"] or "{}")} for row in rows]
 
 
@@ -76,6 +85,7 @@ def _record(conversation: Conversation, index: int, side: str, kind: str, value:
         "value": value,
         "prompt": exchange.prompt,
         "conversation": json.dumps(conversation.messages(side, index), ensure_ascii=False),
+        "other_conversation": json.dumps(conversation.messages(other, index), ensure_ascii=False),
         "answer": exchange.answers[side],
         "other_answer": exchange.answers[other],
         "model": source.id,

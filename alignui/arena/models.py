@@ -105,7 +105,27 @@ def finished_jobs() -> list[tuple[str, str]]:
         "SELECT id, algorithm, model FROM jobs WHERE status = ? AND output_dir IS NOT NULL "
         "ORDER BY id DESC", [FINISHED],
     ).fetchall()
-    return [(f"job {id} · {algorithm} · {model}", f"job:{id}") for id, algorithm, model in rows]
+    return [(f"job {id} · {algorithm} · trained from {base_label(model)}", f"job:{id}")
+            for id, algorithm, model in rows]
+
+
+def base_label(model: str) -> str:
+    """What a job trained from, named so it cannot be taken for the job itself: "job 1's model",
+    or the model's folder name."""
+    if not model:
+        return "?"
+    folder = Path(model).expanduser()
+    for id, run_dir in store.connect().execute("SELECT id, run_dir FROM jobs WHERE run_dir IS NOT NULL"):
+        if folder.is_relative_to(run_dir):  # its final model, or one of its checkpoints
+            return f"job {id}'s {folder.name}"
+    return folder_label(folder) if folder.is_absolute() or folder.is_dir() else model
+
+
+def folder_label(folder: Path) -> str:
+    """A model folder's name; a generic name ("model", "checkpoint-200") with its parent's: demo/model."""
+    name = folder.name
+    generic = name in ("model", "final", "output", "adapter") or name.startswith("checkpoint-")
+    return f"{folder.parent.name}/{name}" if generic and folder.parent.name else name
 
 
 def _from_folder(folder: Path) -> ModelSource:
@@ -117,7 +137,7 @@ def _from_folder(folder: Path) -> ModelSource:
         if not base:
             raise DataError(f"{config} does not say which base model the adapter extends "
                             "(base_model_name_or_path)")
-    return ModelSource(id=str(folder), label=folder.name, path=str(folder), base=base)
+    return ModelSource(id=str(folder), label=folder_label(folder), path=str(folder), base=base)
 
 
 def _from_job(job_id: int) -> ModelSource:

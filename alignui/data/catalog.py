@@ -3,20 +3,28 @@
 A saved dataset lives at `<data home>/datasets/<name>/data.jsonl`, holds TRL-ready rows of one type
 (preference prompts always explicit), and is what the later steps train on. The user's own file is
 read, never written.
+
+Saves to one name from several processes never mix: each writes a file of its own, and under the
+name's file lock (`<data home>/locks/`) renames it into place in the same transaction that writes
+the row, so the row always describes the file.
 """
 
+import dataclasses
+import fcntl
 import hashlib
 import json
+import os
 import re
 import shutil
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from alignui import settings, store
+from alignui import disk, settings, store
 from alignui.data import stats
 from alignui.data.convert import ConversionOptions, convert_rows
 from alignui.data.detect import SAMPLE_SIZE, detect
-from alignui.data.export import write_jsonl
+from alignui.data.export import PARTIAL, write_jsonl, write_partial
 from alignui.data.report import load_file
 from alignui.data.validate import Validator
 from alignui.errors import DataError, NotFound
@@ -91,13 +99,87 @@ def save_rows(rows: list[dict], name: str, source: str = "", overwrite: bool = F
             raise DataError(f"row {number} of dataset {name!r} is not {detection.type} data: {problem}") from None
     found = stats.of_rows(checked, detection.type)
     found["notes"] = list(notes or [])
-    folder = settings.datasets_dir() / name
-    path = write_jsonl(checked, folder / DATA_FILE)
+    path = settings.datasets_dir() / name / DATA_FILE
+    # A sample's JSON size, scaled: the copy's size within a few percent, for the disk check.
+    sample = checked[:: max(1, len(checked) // 200)]
+    disk.ensure_room(settings.home(), sum(len(json.dumps(r, ensure_ascii=False)) + 1 for r in sample)
+                     * len(checked) // len(sample), f"dataset {name!r}")
     entry = CatalogEntry(name, detection.type, detection.style, len(checked), str(path), source, found,
                          store.now())
-    record = {**entry.__dict__, "stats": json.dumps(found, ensure_ascii=False)}
-    store.connect()["datasets"].upsert(record, pk="name")
+    with locked(name):
+        _refuse_existing(name, overwrite)  # again: another save may have taken the name meanwhile
+        try:
+            partial = write_partial(checked, path)
+        except OSError as error:
+            raise DataError(f"dataset {name!r} could not be written: {error.strerror}") from None
+        _commit({**entry.__dict__, "stats": json.dumps(found, ensure_ascii=False)}, partial, path)
     return entry
+
+
+def _commit(record: dict, partial: Path, path: Path) -> None:
+    """Move the new file into place and write its row in one transaction: both change, or neither."""
+    conn = store.connect().conn
+    columns = list(record)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute(f"INSERT OR REPLACE INTO datasets ({', '.join(columns)}) "
+                     f"VALUES ({', '.join('?' * len(columns))})", [record[c] for c in columns])
+        os.replace(partial, path)
+    except BaseException as error:
+        conn.rollback()
+        partial.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise DataError(f"dataset {record['name']!r} could not be saved: {error.strerror}") from None
+        raise
+    conn.commit()
+
+
+@contextmanager
+def locked(name: str, shared: bool = False, wait: bool = True):
+    """Hold the lock of dataset `name` (a file lock, so it holds across processes); yields False when
+    `wait` is False and another process holds it."""
+    folder = settings.home() / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"dataset-{name}.lock", "a") as handle:
+        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)
+        try:
+            fcntl.flock(handle, mode)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def clean_orphans() -> list[Path]:
+    """Remove what killed saves left behind: dataset folders without a row, and half-written files.
+
+    Cheap (one query and a folder listing): called when the app and the CLI start. A folder whose
+    save is still running is locked, and left alone.
+    """
+    root = settings.datasets_dir()
+    if not root.is_dir():
+        return []
+    saved = {row["name"] for row in store.connect().query("select name from datasets")}
+    removed = []
+    for folder in root.iterdir():
+        if not folder.is_dir() or not NAME_PATTERN.fullmatch(folder.name):
+            continue
+        leftovers = list(folder.glob(f".*{PARTIAL}")) if folder.name in saved else [folder]
+        if not leftovers:
+            continue
+        with locked(folder.name, wait=False) as held:
+            if not held or (folder.name not in saved and exists(folder.name)):
+                continue
+            for path in leftovers:
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            removed += leftovers
+    return removed
 
 
 def list_entries() -> list[CatalogEntry]:
@@ -122,8 +204,16 @@ def lookup(name_or_path: str, into=None) -> CatalogEntry:
     (a folder, e.g. a run folder) is given, else to a cache under the data home. The returned entry
     has an empty name.
     """
-    if NAME_PATTERN.fullmatch(str(name_or_path)) and _exists(str(name_or_path)):
-        return get(str(name_or_path))
+    if not str(name_or_path or "").strip():  # Path("") would be the working folder
+        raise DataError("no dataset given: name a saved dataset or a data file")
+    if NAME_PATTERN.fullmatch(str(name_or_path)) and exists(str(name_or_path)):
+        if into is None:
+            return get(str(name_or_path))
+        with locked(str(name_or_path), shared=True):  # the row and the file of one save, never a mix
+            entry = get(str(name_or_path))
+            target = Path(into) / "dataset.jsonl"
+            shutil.copyfile(entry.path, target)
+        return dataclasses.replace(entry, path=str(target))
     path = Path(name_or_path).expanduser()
     if not path.exists():
         saved = ", ".join(e.name for e in list_entries()) or "none yet"
@@ -145,16 +235,17 @@ def resolve(name_or_path: str, into=None) -> Path:
 def delete(name: str) -> None:
     """Remove a saved dataset: its catalog row and its folder."""
     get(name)
-    store.connect()["datasets"].delete(name)
-    shutil.rmtree(settings.datasets_dir() / name, ignore_errors=True)
+    with locked(name):
+        store.connect()["datasets"].delete(name)
+        shutil.rmtree(settings.datasets_dir() / name, ignore_errors=True)
 
 
-def _exists(name: str) -> bool:
+def exists(name: str) -> bool:
     return bool(list(store.connect()["datasets"].rows_where("name = ?", [name], select="name")))
 
 
 def _refuse_existing(name: str, overwrite: bool) -> None:
-    if not overwrite and _exists(name):
+    if not overwrite and exists(name):
         raise DataError(f"a dataset named {name!r} already exists; choose another name or allow overwriting.")
 
 

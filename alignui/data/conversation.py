@@ -45,7 +45,7 @@ def to_turns(value, field: str) -> list[dict]:
         content = turn.get("content", turn.get("value"))
         role = ROLES.get(str(speaker).strip().lower()) if speaker is not None else None
         if role is None:
-            raise ValueError(f"{where} has role {speaker!r}; use user, assistant, system or tool")
+            raise ValueError(f"{where} has role {str(speaker)[:40]!r}; use user, assistant, system or tool")
         if not isinstance(content, str):
             raise ValueError(f"{where} has no text content")
         turns.append({"role": role, "content": content})

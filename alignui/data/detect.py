@@ -9,6 +9,7 @@ malformed turn is then reported as such rather than as "not text").
 from collections import Counter
 from dataclasses import dataclass
 
+from alignui import untrusted
 from alignui.data.conversation import decode_list
 from alignui.errors import DataError
 
@@ -73,7 +74,7 @@ def detect(records: list[dict], columns) -> Detection:
     """Detect type and style from aliased records; `columns` (the raw names) go into the error message."""
     votes = Counter(t for t in map(record_type, records) if t)
     if not votes:
-        names = ", ".join(sorted(map(str, columns))) or "none"
+        names = untrusted.listing(untrusted.cap(name, 40) for name in sorted(map(str, columns))) or "none"
         raise DataError(f"cannot tell what kind of data this is from its fields ({names}); expected {SHAPES}.")
     kind = votes.most_common(1)[0][0]
     mine = [r for r in records if record_type(r) == kind]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,16 +40,31 @@ def read_jsonl(path) -> list[dict]:
         return [json.loads(line) for line in source if line.strip()]
 
 
+#: Suffix of a file still being written; a name of its own per writer, so two never share one.
+PARTIAL = ".partial"
+
+
+def write_partial(rows, path) -> Path:
+    """Write rows as JSON Lines to a new hidden file beside `path`; returns that file (rename it into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=PARTIAL, delete=False)
+    try:
+        with handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False))
+                handle.write("\n")
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return Path(handle.name)
+
+
 def write_jsonl(rows, path) -> Path:
     """Write rows as JSON Lines, atomically: readers never see half a file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    with open(partial, "w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, ensure_ascii=False))
-            handle.write("\n")
-    os.replace(partial, path)
+    os.replace(write_partial(rows, path), path)
     return path
 
 

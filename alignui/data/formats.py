@@ -8,11 +8,13 @@ data, so the other records still load; a file that cannot be read at all raises 
 
 import csv
 import json
+import math
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from alignui import settings
 from alignui.errors import DataError
 
 SUFFIXES = {
@@ -80,6 +82,7 @@ def read_records(path, fmt: str | None = None) -> Iterator[Record]:
 
 
 def _read_jsonl(path: Path) -> Iterator[Record]:
+    parsed = _JSON()
     with open(path, "rb") as handle:
         for number, raw in enumerate(handle, start=1):
             if number == 1:
@@ -92,10 +95,19 @@ def _read_jsonl(path: Path) -> Iterator[Record]:
                 yield Record(number, None, _bad_bytes(raw, error))
                 continue
             try:
-                data = json.loads(line)
+                data = parsed.loads(line)
             except json.JSONDecodeError as error:
                 yield Record(number, None, f"broken JSON: {error.msg} at column {error.colno}")
                 continue
+            except RecursionError:
+                yield Record(number, None, _too_deep())
+                continue
+            # Most records are flat objects of texts: only the others are measured.
+            if parsed.not_finite or type(data) is not dict or not _FLAT.issuperset(map(type, data.values())):
+                problem = parsed.problem(data)
+                if problem:
+                    yield Record(number, None, problem)
+                    continue
             yield _as_record(number, data)
 
 
@@ -106,8 +118,11 @@ def _read_json(path: Path) -> Iterator[Record]:
     except UnicodeDecodeError:
         # Keep going: the records holding the bad bytes are reported one by one below.
         text, bad_bytes = raw.decode("utf-8", errors="surrogateescape"), True
+    parsed = _JSON()
     try:
-        data = json.loads(text)
+        data = parsed.loads(text)
+    except RecursionError:
+        raise DataError(f"{path.name} is nested more than {settings.MAX_JSON_DEPTH} levels deep.") from None
     except json.JSONDecodeError as error:
         if error.msg == "Extra data" and text.lstrip().startswith("{"):
             yield from _read_jsonl(path)  # JSON Lines saved with a .json name
@@ -116,7 +131,10 @@ def _read_json(path: Path) -> Iterator[Record]:
             f"{path.name} is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
         ) from None
     for number, item in enumerate(_json_records(path, data), start=1):
-        if bad_bytes and _has_surrogates(item):
+        problem = parsed.problem(item)
+        if problem:
+            yield Record(number, None, problem)
+        elif bad_bytes and _has_surrogates(item):
             yield Record(number, None, "record holds bytes that are not valid UTF-8 text")
         else:
             yield _as_record(number, item)
@@ -198,6 +216,56 @@ def _read_dataset(path: Path) -> Iterator[Record]:
     rows = (dict(zip(batch, values)) for batch in dataset.iter(batch_size=1024) for values in zip(*batch.values()))
     for number, data in enumerate(rows, start=1):
         yield Record(number, data)
+
+
+#: Types of a record's values that need no depth check.
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
+class _NotFinite(float):
+    """What NaN, Infinity and numbers too large for a float read as, so the record can be refused."""
+
+
+class _JSON:
+    """json.loads that marks NaN, Infinity and overflowing numbers, and judges the result."""
+
+    def __init__(self):
+        self.not_finite = False
+        # One decoder for every line: json.loads with hooks would build a new one per call.
+        self.decoder = json.JSONDecoder(parse_constant=self._constant, parse_float=self._float)
+
+    def loads(self, text: str):
+        self.not_finite = False
+        return self.decoder.decode(text)
+
+    def _constant(self, literal: str) -> float:
+        self.not_finite = True
+        return _NotFinite("nan")
+
+    def _float(self, literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):
+            self.not_finite = True
+            return _NotFinite(value)
+        return value
+
+    def problem(self, value) -> str | None:
+        """Why a parsed record cannot be used (too deep, or not-finite numbers), or None."""
+        # Iterative, so a deep value cannot exhaust Python's stack.
+        stack = [(value, 1)]
+        while stack:
+            item, depth = stack.pop()
+            if isinstance(item, (dict, list)):
+                if depth > settings.MAX_JSON_DEPTH:
+                    return _too_deep()
+                stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+            elif isinstance(item, _NotFinite):
+                return "record holds NaN, Infinity or a number too large to read; write a finite number"
+        return None
+
+
+def _too_deep() -> str:
+    return f"record is nested more than {settings.MAX_JSON_DEPTH} levels deep"
 
 
 def _as_record(number: int, data) -> Record:

@@ -100,13 +100,13 @@ def _scan(path: Path, tokenizer, keep_rows: bool) -> Loaded:
         try:
             row = validator.normalise(canonical)
         except ValueError as problem:
-            errors.append({"row": record.number, "message": str(problem)})
+            errors.append({"row": record.number, "message": shorten(str(problem))})
             continue
         builder.add(record.number, row)
         if keep_rows:
             kept.append(row)
         if len(preview) < settings.PREVIEW_ROWS:
-            preview.append({"row": record.number, **row})
+            preview.append({"row": record.number, **shorten(row)})
 
     valid = total - len(errors)
     found = builder.result()
@@ -121,6 +121,20 @@ def _scan(path: Path, tokenizer, keep_rows: bool) -> Loaded:
         conversions=convert.targets(detection.type),
     )
     return Loaded(report, kept)
+
+
+def shorten(value, chars: int | None = None):
+    """A value as a preview shows it: each text cut to `chars` (settings.PREVIEW_FIELD_CHARS)
+    characters, and each list to as many items, saying how much was left out."""
+    chars = chars or settings.PREVIEW_FIELD_CHARS
+    if isinstance(value, str):
+        return value if len(value) <= chars else value[:chars] + f"… ({len(value) - chars:,} more characters)"
+    if isinstance(value, dict):
+        return {key: shorten(item, chars) for key, item in value.items()}
+    if isinstance(value, list):
+        kept = [shorten(item, chars) for item in value[:chars]]
+        return kept + ([f"… ({len(value) - chars:,} more items)"] if len(value) > chars else [])
+    return value
 
 
 def _detect(path: Path, sample: list) -> Detection:

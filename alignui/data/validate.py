@@ -41,7 +41,7 @@ def parse_label(value) -> bool:
     if isinstance(value, str) and value.strip().lower() in LABELS:
         return LABELS[value.strip().lower()]
     raise ValueError(
-        f"field 'label' has unusable value {value!r}; use true/false, 1/0, yes/no or up/down"
+        f"field 'label' has unusable value {_short(value)}; use true/false, 1/0, yes/no or up/down"
     )
 
 
@@ -53,9 +53,12 @@ def parse_rating(value, where: str) -> int | float:
             number = float(value.strip())
         except ValueError:
             number = None
-    if isinstance(number, bool) or not isinstance(number, (int, float)) or math.isnan(number):
-        raise ValueError(f"{where} has rating {value!r}, which is not a number")
-    return int(number) if float(number).is_integer() else number
+    if isinstance(number, bool) or not isinstance(number, (int, float)) \
+            or isinstance(number, float) and math.isnan(number):
+        raise ValueError(f"{where} has rating {_short(value)}, which is not a number")
+    if isinstance(number, float) and math.isinf(number):
+        raise ValueError(f"{where} has rating {_short(value)}, which is not a finite number")
+    return number if isinstance(number, int) else int(number) if number.is_integer() else number
 
 
 class Validator:
@@ -170,3 +173,9 @@ def _responses(value) -> list[dict]:
             raise ValueError(f"{where} has no rating")
         responses.append({"text": text, "rating": parse_rating(rating, where)})
     return responses
+
+
+def _short(value) -> str:
+    """A value as quoted in a row's error: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:60] + "…"

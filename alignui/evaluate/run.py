@@ -105,7 +105,9 @@ def history(limit: int = 50) -> list[dict]:
     """The latest reports' summaries, newest first."""
     rows = store.connect()["evaluations"].rows_where(
         order_by="id desc", limit=limit,
-        select="id, created_at, reference, aligned, judge, n, wins, ties, losses, win_rate, ci_low, ci_high")
+        select="id, created_at, reference, aligned, judge, n, wins, ties, losses, win_rate, ci_low, ci_high, "
+               "json_extract(report, '$.reference_accuracy') AS reference_accuracy, "
+               "json_extract(report, '$.aligned_accuracy') AS aligned_accuracy")
     return list(rows)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from alignui import algorithms
+from alignui import algorithms, untrusted
 from alignui.data.split import DEFAULT_FRACTION as EVAL_FRACTION
 from alignui.errors import SpecError
 
@@ -115,26 +115,23 @@ class TrainSpec:
 
     @classmethod
     def from_yaml(cls, text: str) -> "TrainSpec":
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            raise SpecError(f"recipe is not valid YAML: {error}") from None
+        data = untrusted.load_yaml(text, "recipe")
         if not isinstance(data, dict):
             raise SpecError("recipe must be a YAML mapping with algorithm, model, dataset and args")
         return cls.from_dict(data)
 
     @classmethod
     def load(cls, path: Path) -> "TrainSpec":
-        return cls.from_yaml(Path(path).read_text())
+        return cls.from_yaml(untrusted.read_text(path))
 
 
 def _refuse_unknown(data: dict, cls, where: str) -> None:
     if not isinstance(data, dict):
         raise SpecError(f"{where} must be a mapping")
     known = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(data) - known)
+    unknown = sorted(set(data) - known, key=str)
     if unknown:
-        raise SpecError(f"unknown {where} key(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise SpecError(f"unknown {where} key(s): {untrusted.listing(unknown)}; known: {', '.join(sorted(known))}")
 
 
 def config_fields(algorithm: str) -> dict[str, dataclasses.Field]:

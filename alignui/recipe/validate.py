@@ -16,7 +16,7 @@ import math
 import warnings
 from argparse import ArgumentTypeError
 
-from alignui import algorithms
+from alignui import algorithms, settings
 from alignui.errors import SpecError
 from alignui.model_info import local_size_b
 from alignui.recipe import ranges
@@ -25,7 +25,7 @@ from alignui.recipe.spec import DISTRIBUTED, TrainSpec, config_fields
 #: Largest whole number a config field may hold (steps, seeds, sizes): far above any real run.
 INT_LIMIT = 2**31 - 1
 #: LoRA ranks above this are refused (the adapter would be larger than most layers it adapts).
-LORA_RANK_LIMIT = 1024
+LORA_RANK_LIMIT = settings.MAX_LORA_RANK
 #: Longest list of unknown field names one message spells out.
 NAMES_SHOWN = 5
 

@@ -3,11 +3,14 @@
 Cases and recovery steps follow the "Practical Troubleshooting" section of the alignment review
 in this project's references: loss explosion (or NaN) early on, reward margins and accuracies
 that do not move, eval loss rising while train loss falls, and a KTO desirable:undesirable
-imbalance. Each diagnosis carries concrete changes; `apply` queues them as a new job that starts
+imbalance; plus the commonest failure of all, nothing learned: the loss stays at its starting
+value (ln 2 for DPO) and the margins at 0, because the learning rate is far too small for the
+model (or beta is out of range). Each diagnosis carries concrete changes; `apply` queues them as a new job that starts
 from the run's best checkpoint.
 """
 
 import dataclasses
+import functools
 import json
 import math
 import statistics
@@ -16,8 +19,9 @@ from pathlib import Path
 
 from alignui.data.stats import KTO_RATIO
 from alignui.errors import AlignUIError
+from alignui.recipe import presets
 from alignui.recipe.spec import TrainSpec
-from alignui.train import jobs, metrics
+from alignui.train import jobs, metrics, rates
 from alignui.train.run_folder import RunFolder
 
 #: Train logs that count as "early" for a loss explosion.
@@ -26,6 +30,13 @@ EARLY_LOGS = 50
 EXPLOSION_FACTOR = 3.0
 #: Train logs needed before flat margins mean anything.
 FLAT_MIN_LOGS = 8
+#: Train logs, and optimizer steps, before an unmoved loss means nothing is being learned.
+STILL_MIN_LOGS = 5
+STILL_MIN_STEPS = 20
+#: A loss within this share of its first value has not moved.
+STILL_LOSS = 0.01
+#: Reward margins within this of their first value have not moved (the DPO family's reward units).
+STILL_MARGIN = 0.02
 #: Eval loss this far (relative) above its best counts as rising.
 OVERFIT_RISE = 0.05
 #: The KTO paper's recommended ceiling for desirable:undesirable examples.
@@ -39,7 +50,7 @@ class Diagnosis:
     """One failure case seen in a run."""
 
     case: str
-    """Short id: loss_explosion, flat_margins, overfitting or kto_imbalance."""
+    """Short id: loss_explosion, nothing_learned, flat_margins, overfitting or kto_imbalance."""
     title: str
     evidence: str
     """What in the metrics or data shows it."""
@@ -82,7 +93,9 @@ def diagnose(spec: TrainSpec, records: list[dict], rows: list[dict] | None = Non
     """
     values = Values(spec, config)
     train = [r for r in records if "loss" in r]
-    found = [check(values, train, records) for check in (_explosion, _flat_margins, _overfitting)]
+    found = [check(values, train, records) for check in (_explosion, _nothing_learned, _overfitting)]
+    if found[1] is None:  # an unmoved run's margins are flat too, but the cure is the opposite one
+        found.append(_flat_margins(values, train, records))
     if spec.algorithm == "kto" and rows:
         found.append(_kto_imbalance(values, rows))
     return [d for d in found if d is not None]
@@ -157,6 +170,56 @@ def _explosion(values, train, records) -> Diagnosis | None:
         changes={"learning_rate": _round(lr / 5), "warmup_steps": warmup if 0.1 <= warmup < 1 else 0.1,
                  "max_grad_norm": 1.0},
     )
+
+
+def _nothing_learned(values, train, records) -> Diagnosis | None:
+    algorithm = values.spec.algorithm
+    if algorithm not in ("dpo", "ipo", "kto", "simpo", "orpo") or len(train) < STILL_MIN_LOGS \
+            or train[-1]["step"] < STILL_MIN_STEPS:
+        return None
+    losses = [r["loss"] for r in train if _finite(r.get("loss"))]
+    margins = [m for m in map(_margin, train) if m is not None]
+    if len(losses) < STILL_MIN_LOGS or len(margins) < STILL_MIN_LOGS:
+        return None
+    first_loss, loss = losses[0], statistics.fmean(losses[-3:])
+    first_margin, margin = margins[0], statistics.fmean(margins[-3:])
+    if abs(loss - first_loss) > STILL_LOSS * abs(first_loss) or abs(margin - first_margin) > STILL_MARGIN:
+        return None
+    start = "; ln 2 is the loss of a policy that has not moved from its reference" \
+        if algorithm == "dpo" and abs(first_loss - math.log(2)) < 0.01 else ""
+    accuracies = [r["rewards/accuracies"] for r in train if _finite(r.get("rewards/accuracies"))]
+    accuracy = f"; reward accuracy {accuracies[0]:.2f} → {accuracies[-1]:.2f}" if accuracies else ""
+    evidence = (f"after {train[-1]['step']} steps the loss is still {loss:.4f} (first logged {first_loss:.4f}"
+                f"{start}) and the reward margin {margin:.3g} (first {first_margin:.3g}){accuracy}: "
+                "the model has not moved")
+    title = "Nothing is being learned"
+    beta, preset = values["beta"], presets.BETA[algorithm]
+    if algorithm in ("dpo", "kto") and beta < preset.low:
+        return Diagnosis(
+            "nothing_learned", title, evidence,
+            [f"beta {beta:g} is below {algorithm.upper()}'s usual {preset.low:g}-{preset.high:g}: the rewards "
+             f"it scales stay near 0. Set beta to {preset.default:g}.",
+             "Then watch the reward margin: it should rise above 0 within the first few dozen steps."],
+            changes={"beta": preset.default}, from_best=False)
+    lr = values["learning_rate"]
+    params = _parameters(values.spec.model)
+    usual = rates.preference_rate(params, values.spec.lora is not None) if params else None
+    if usual and usual >= 2 * lr:
+        size = presets.size_label(params / 1e9)
+        rate = usual
+        why = (f"Raise the learning rate to {rate:g} ({lr:g} is {usual / lr:.0f}x below the rate that "
+               f"moves a {size}-parameter model{' with LoRA' if values.spec.lora else ''}).")
+    else:
+        rate = _round(lr * 10)
+        why = (f"Raise the learning rate 10x ({lr:g} → {rate:g}) to see whether the rate is the cause"
+               + ("" if usual else " (the model's size is unknown, so no size-based rate)") + ".")
+    return Diagnosis(
+        "nothing_learned", title, evidence,
+        [why,
+         "Then watch the reward margin: it should rise above 0 within the first few dozen steps; "
+         "if the loss jumps instead, halve the rate.",
+         "If nothing moves even then, check the data: chosen and rejected answers may barely differ."],
+        changes={"learning_rate": rate}, from_best=False)
 
 
 def _flat_margins(values, train, records) -> Diagnosis | None:
@@ -247,6 +310,24 @@ def _kto_imbalance(values, rows) -> Diagnosis | None:
 
 
 # ----- small helpers -----
+def _margin(record: dict) -> float | None:
+    """A log's reward margin: logged by the DPO family and KTO, else chosen minus rejected reward."""
+    if _finite(record.get("rewards/margins")):
+        return record["rewards/margins"]
+    chosen, rejected = record.get("rewards/chosen"), record.get("rewards/rejected")
+    return chosen - rejected if _finite(chosen) and _finite(rejected) else None
+
+
+@functools.lru_cache(maxsize=32)
+def _parameters(model: str) -> int | None:
+    """A local model folder's parameter count, from its config; None for hub ids (no download while
+    a job is watched) and unreadable folders."""
+    from alignui.model_info import local_size_b
+
+    size_b = local_size_b(model)
+    return round(size_b * 1e9) if size_b else None
+
+
 def _round(value: float) -> float:
     """Three significant digits: a learning rate of 1e-06, not 1.0000000000000002e-06."""
     return float(f"{value:.3g}")

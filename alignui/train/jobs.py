@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlite_utils.db import NotFoundError
 
-from alignui import hardware, settings, store
+from alignui import disk, hardware, settings, store
 from alignui.errors import DataError, NotFound, SpecError, StateError
 from alignui.recipe.spec import TrainSpec
 from alignui.recipe.validate import validate
@@ -52,6 +52,7 @@ def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder |
                                         reward_model=resolve_reward_model(spec.reward_model)))
     if spec.hardware.machines == 1:  # on a multi-node run the GPUs are counted on each machine
         hardware.check(spec.hardware.gpus, spec.hardware.processes)
+    disk.ensure_room(settings.runs_dir(), needed_bytes(spec), "this job's run folder")
     db = store.connect()
     job_id = db["jobs"].insert({
         "status": "queued", "algorithm": spec.algorithm, "model": spec.model, "dataset": spec.dataset,
@@ -75,8 +76,21 @@ def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder |
     return show(job_id)
 
 
+def needed_bytes(spec: TrainSpec) -> int:
+    """A floor for what a run folder will take: its copy of the data, plus one copy of a local model's
+    weights when every weight is trained (checkpoints come on top)."""
+    from alignui.data import catalog
+
+    data = Path(catalog.get(spec.dataset).path) if catalog.NAME_PATTERN.fullmatch(spec.dataset) \
+        and catalog.exists(spec.dataset) else Path(spec.dataset).expanduser()
+    model = disk.folder_size(Path(spec.model)) if spec.lora is None and Path(spec.model).is_dir() else 0
+    return disk.folder_size(data) + model
+
+
 def resolve_model(model: str) -> str:
     """An existing local folder as an absolute path; anything else is taken for a hub id."""
+    if not (model or "").strip():  # Path("") is the working folder: never train on that by accident
+        raise SpecError("model is empty: give a local model folder or a hub id")
     path = Path(model).expanduser()
     if path.exists():
         return str(path.resolve())
@@ -248,9 +262,12 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
     spec = TrainSpec.load(run.spec)
     if overrides:
         spec = validate(dataclasses.replace(spec, args={**spec.args, **overrides}))
-        spec.save(run.spec)
     run.remove_incomplete_checkpoints()
     latest = run.latest_checkpoint()
+    if latest:
+        _refuse_finished(job_id, spec, latest[1], bool(overrides))
+    if overrides:
+        spec.save(run.spec)
     metrics.truncate(run.metrics, latest[0] if latest else 0)
     run.error.unlink(missing_ok=True)
     shutil.rmtree(run.workers, ignore_errors=True)
@@ -262,32 +279,81 @@ def resume(job_id: int, overrides: dict | None = None) -> dict:
     return show(job_id)
 
 
+def _refuse_finished(job_id: int, spec: TrainSpec, checkpoint: Path, changed: bool) -> None:
+    """Refuse to resume from a checkpoint at the run's last step.
+
+    The trainer checks for the end only after a step, so resuming at max_steps would train one
+    step past it (or, at an epoch boundary, none at all).
+    """
+    import json
+
+    state = json.loads((checkpoint / "trainer_state.json").read_text())
+    step, limit = state.get("global_step", 0), spec.args.get("max_steps")
+    if not (isinstance(limit, int) and limit > 0):
+        # Trained by epochs: the checkpoint's own total holds only while no setting changed.
+        limit = None if changed else state.get("max_steps")
+    if limit and step >= limit:
+        raise StateError(
+            f"job {job_id} already trained to step {step}, its last (max_steps {limit}): there is nothing to "
+            "resume; to train further, resume with a higher max_steps (e.g. max_steps="
+            f"{step * 2})"
+        )
+
+
 # ----- keeping the table true -----
+_ACTIVE_ROWS = ("select id, status, pid, pid_start_time, run_dir, created_at, started_at from jobs "
+                "where status in ('queued', 'running', 'cancelling')")
+
+
 def reconcile() -> list[int]:
-    """Mark queued or running jobs whose processes are gone as interrupted; returns their ids.
+    """End every queued or running job whose processes are gone (see `settle`); returns their ids.
 
     Run on every app and CLI start: it reads one small query and /proc, nothing more.
     """
     db = store.connect()
-    changed = []
-    for row in db.query("select id, status, pid, pid_start_time, run_dir, created_at from jobs "
-                        "where status in ('queued', 'running', 'cancelling')"):
-        if row["pid"] is None:
-            if _age_seconds(row["created_at"]) < START_GRACE:
-                continue
-        elif procs.alive(row["pid"], row["pid_start_time"]):
-            continue
-        if row["status"] == "cancelling":  # its canceller went away before the end
-            if not stop_processes(row, CANCEL_GRACE) and finish(db, row["id"], "cancelled", None):
-                changed.append(row["id"])
-            continue
-        error = INTERRUPTED
-        if row["run_dir"] and RunFolder(Path(row["run_dir"])).error.exists():
-            error = RunFolder(Path(row["run_dir"])).error.read_text().strip()
-        if finish(db, row["id"], "interrupted", error):
-            changed.append(row["id"])
-            stop_processes(row, CANCEL_GRACE)  # a launcher or worker that outlived its supervisor
-    return changed
+    return [row["id"] for row in db.query(_ACTIVE_ROWS) if settle(db, row)]
+
+
+def reconcile_job(job_id: int) -> bool:
+    """`reconcile` for one job only: cheap enough for every poll of a page showing it."""
+    db = store.connect()
+    row = next(db.query(_ACTIVE_ROWS + " and id = ?", [int(job_id)]), None)
+    return row is not None and settle(db, row)
+
+
+def settle(db, row: dict) -> bool:
+    """End an active job whose processes are gone; True if this call ended it.
+
+    It succeeded if its final model was saved (the supervisor died after the run's end), else it
+    was interrupted, with the error the run recorded, if any.
+    """
+    if row["pid"] is None:
+        if _age_seconds(row["created_at"]) < START_GRACE:
+            return False
+    elif procs.alive(row["pid"], row["pid_start_time"]):
+        return False
+    if row["status"] == "cancelling":  # its canceller went away before the end
+        return not stop_processes(row, CANCEL_GRACE) and finish(db, row["id"], "cancelled", None)
+    run = RunFolder(Path(row["run_dir"])) if row["run_dir"] else None
+    if run and final_model_saved(row, run):
+        status, error = "succeeded", None
+    else:
+        status, error = "interrupted", INTERRUPTED
+        if run and run.error.exists():
+            error = run.error.read_text().strip()
+    if not finish(db, row["id"], status, error):
+        return False
+    stop_processes(row, CANCEL_GRACE)  # a launcher or worker that outlived its supervisor
+    return True
+
+
+def final_model_saved(row: dict, run: RunFolder) -> bool:
+    """Whether the job's latest launch saved its final model."""
+    from datetime import datetime
+
+    started = row["started_at"]
+    # started_at is cut to the second: one more keeps a card written in that second by the launch before.
+    return bool(started) and run.final_model_saved(datetime.fromisoformat(started).timestamp() + 1)
 
 
 def finish(db, job_id: int, status: str, error: str | None) -> bool:

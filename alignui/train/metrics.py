@@ -5,15 +5,64 @@ Pure and light: the UI, the CLI and the doctor read metrics without importing to
 
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
-#: The series the Train tab plots, in order, with the log keys TRL uses for them.
-PLOTS = {
-    "loss": ("loss", "eval_loss"),
-    "reward margin": ("rewards/margins", "eval_rewards/margins", "reward"),
-    "reward accuracy": ("rewards/accuracies", "eval_rewards/accuracies"),
-    "learning rate": ("learning_rate",),
+PAIRED = ("dpo", "ipo", "simpo", "orpo")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the Train tab: which logged values it draws, and what a healthy run shows."""
+
+    title: str
+    series: dict[str, str]
+    """TRL log key -> the short name the legend shows."""
+    legend: str
+    """What the series differ by (the legend's title)."""
+    good: str
+    """What good looks like, in one sentence."""
+    y_format: str | None = None
+    """A d3 format for the value axis (None: Vega's own)."""
+
+
+LOSS = Chart("Loss", {"loss": "train", "eval_loss": "eval"}, "split",
+             "Good: falls from where it starts and the eval line follows it. Flat from the first step means "
+             "nothing is learned (DPO starts at ln 2 = 0.693); eval rising while train falls means overfitting.")
+MARGIN = Chart("Reward margin (chosen − rejected)", {"rewards/margins": "train", "eval_rewards/margins": "eval"},
+               "split", "Good: rises above 0 in the first few dozen steps and keeps climbing; near 0 "
+               "throughout means nothing is learned.")
+ACCURACY = Chart("Reward accuracy", {"rewards/accuracies": "train", "eval_rewards/accuracies": "eval"}, "split",
+                 "Good: the share of pairs whose chosen answer out-scores the rejected one climbs from "
+                 "about 0.5 toward 1.")
+KTO_REWARDS = Chart("Rewards per label", {"rewards/chosen": "desirable", "rewards/rejected": "undesirable"},
+                    "label", "Good: desirable rises above 0 and undesirable falls below it; KTO logs no "
+                    "pair accuracy, since its examples are not pairs.")
+KL = Chart("KL to the reference", {"kl": "train KL", "eval_kl": "eval KL"}, "split",
+           "Good: small and slowly growing; a steep climb means the model drifts away from the reference.")
+GRPO_REWARD = Chart("Reward", {"reward": "mean", "reward_std": "spread"}, "statistic",
+                    "Good: the mean rises; a spread near 0 means every sampled answer scores alike and "
+                    "there is nothing to learn from.")
+LENGTH = Chart("Answer length (tokens)", {"completions/mean_length": "mean"}, "statistic",
+               "Good: settles; a steady climb can mean the reward favours longer answers.")
+TOKEN_ACCURACY = Chart("Token accuracy", {"mean_token_accuracy": "train", "eval_mean_token_accuracy": "eval"},
+                       "split", "Good: rises as the model learns to predict the answers.")
+LEARNING_RATE = Chart("Learning rate", {"learning_rate": "rate"}, "schedule",
+                      "The schedule, not a result: warms up, then stays or decays as configured.", y_format="~e")
+
+#: The charts of each algorithm, in order: the values its TRL trainer actually logs.
+CHARTS = {
+    **{algorithm: (LOSS, MARGIN, ACCURACY, LEARNING_RATE) for algorithm in PAIRED},
+    "kto": (LOSS, KTO_REWARDS, KL, LEARNING_RATE),
+    "grpo": (LOSS, GRPO_REWARD, LENGTH, LEARNING_RATE),
+    "sft": (LOSS, TOKEN_ACCURACY, LEARNING_RATE),
 }
+#: Chart slots on the Train tab: the most any algorithm has.
+SLOTS = max(len(charts) for charts in CHARTS.values())
+
+
+def charts(algorithm: str) -> tuple[Chart, ...]:
+    return CHARTS.get(algorithm, (LOSS, LEARNING_RATE))
 
 
 def read(path: Path) -> list[dict]:
@@ -44,10 +93,11 @@ def series(records: list[dict], key: str) -> list[tuple[int, float]]:
             if isinstance(r.get(key), (int, float)) and not isinstance(r.get(key), bool)]
 
 
-def long_table(records: list[dict], keys: tuple[str, ...]) -> list[dict]:
-    """Rows of step, value and series name: the shape a line plot with one colour per series takes."""
-    return [{"step": step, "value": value, "series": key}
-            for key in keys for step, value in series(records, key) if math.isfinite(value)]
+def long_table(records: list[dict], names: dict[str, str]) -> list[dict]:
+    """Rows of step, value and series name (log key -> name): the shape a line plot with one colour
+    per series takes."""
+    return [{"step": step, "value": value, "series": name}
+            for key, name in names.items() for step, value in series(records, key) if math.isfinite(value)]
 
 
 def last(records: list[dict], key: str):

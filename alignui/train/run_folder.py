@@ -95,6 +95,18 @@ class RunFolder:
         complete = self.complete_checkpoints()
         return complete[-1] if complete else None
 
+    def final_model_saved(self, since: float) -> bool:
+        """Whether the final model was saved by a run started at `since` (epoch seconds).
+
+        The model card is written last, after the weights: its time tells this run's model from an
+        earlier one's (a resumed job keeps the folder).
+        """
+        try:
+            written = (self.model / "README.md").stat().st_mtime
+        except OSError:
+            return False
+        return written >= since and any((self.model / name).exists() for name in WEIGHTS)
+
     def remove_incomplete_checkpoints(self) -> list[Path]:
         """Delete checkpoint folders a killed run left half-written; return what was removed."""
         removed = [path for _, path in self.checkpoint_steps() if not is_complete(path)]

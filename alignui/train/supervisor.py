@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs.finish(db, job_id, "failed", f"the job could not be run: {type(error).__name__}: {error}")
         raise
     _stop_children(db, job_id)  # a worker that outlived its launcher must not keep holding a GPU
-    if code == 0:
+    if code == 0 or jobs.final_model_saved(db["jobs"].get(job_id), run):  # saved, then a crash on exit
         ended = jobs.finish(db, job_id, "succeeded", None)
     else:
         ended = jobs.finish(db, job_id, "failed", error_message(run, code))

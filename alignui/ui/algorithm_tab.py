@@ -12,6 +12,7 @@ from alignui.advisor import catalog, checklist, memory, plots
 from alignui.advisor.advice import Advice
 from alignui.advisor.checklist import GOALS, Situation
 from alignui.algorithms import ALGORITHMS, DATASET_TYPES
+from alignui.paths import allowed_path
 from alignui.recipe import form, recipe_file, trl_export
 from alignui.recipe.validate import review
 from alignui.ui import run_form
@@ -147,7 +148,7 @@ def export_recipe(algorithm, model, dataset, *values):
 def dataset_facts(name):
     if not name:
         return gr.update(), ""
-    facts = catalog.dataset_facts(name)
+    facts = catalog.dataset_facts(allowed_path(name, "data"))
     labels = f"{facts.label_counts[0]}:{facts.label_counts[1]}" if facts.label_counts else ""
     return facts.type, labels
 
@@ -156,7 +157,7 @@ def dataset_facts(name):
 def read_model(name):
     from alignui.model_info import inspect_model
 
-    info = inspect_model(name)
+    info = inspect_model(allowed_path(name, "model"))
     kind = "looks instruction-tuned" if info.looks_instruct else "looks like a base model"
     facts = (f"{info.params:,} parameters ({info.params_b:.3g}B), hidden {info.shape.hidden}, "
              f"{info.shape.layers} layers; {kind}: {info.evidence}.")
@@ -259,7 +260,7 @@ def render() -> None:
     draw_kto.click(kto_value_plot, [kto_betas, fields[form.NAMES.index("desirable_weight")],
                                     fields[form.NAMES.index("undesirable_weight")]], kto_chart,
                    api_name="kto_value_plot")
-    launch_button.click(launch, [*source, *fields], launch_message, api_name="launch")
+    launch_button.click(launch, [*source, *fields], launch_message, api_name="launch_plan")
     save.click(save_recipe, [*source, *fields], recipe_out, api_name="save_recipe")
     export.click(export_recipe, [*source, *fields], [script_file, trl_file, export_note],
                  api_name="export_recipe")

@@ -2,6 +2,7 @@
 
 import gradio as gr
 
+from alignui import settings
 from alignui.ui import algorithm_tab, compare_tab, data_tab, evaluate_tab, train_tab
 
 INTRO = """# alignui
@@ -23,19 +24,20 @@ From the command line the same loop is `python -m alignui demo run --json`."""
 
 
 def build_app() -> gr.Blocks:
-    with gr.Blocks(title="alignui") as app:
+    # Uploads and files made for download are swept from Gradio's cache once they are old.
+    with gr.Blocks(title="alignui", delete_cache=settings.UPLOAD_CACHE_SWEEP) as app:
         gr.Markdown(INTRO)
         with gr.Accordion("First run? Walk the whole loop with the offline demo", open=False):
             gr.Markdown(FIRST_RUN)
         with gr.Tabs():
-            with gr.Tab("Data", id="data"):
-                data_tab.render()
+            with gr.Tab("Data", id="data") as tab:
+                data_tab.render(tab)
             with gr.Tab("Algorithm", id="algorithm"):
                 algorithm_tab.render()
             with gr.Tab("Train", id="train"):
                 train_tab.render()
-            with gr.Tab("Compare", id="compare"):
-                compare_tab.render()
-            with gr.Tab("Evaluate", id="evaluate"):
-                evaluate_tab.render()
+            with gr.Tab("Compare", id="compare") as tab:
+                compare_tab.render(tab)
+            with gr.Tab("Evaluate", id="evaluate") as tab:
+                evaluate_tab.render(tab)
     return app

@@ -22,13 +22,15 @@ CHAT_IDS = {"a": "arena-chat-a", "b": "arena-chat-b"}
 _stops: dict[str, threading.Event] = {}
 
 
-def render() -> None:
+def render(tab: gr.Tab) -> None:
+    """The tab's components and listeners; opening `tab` refreshes the model pickers."""
     from alignui.arena.generate import MAX_NEW_TOKENS
 
     gr.Markdown(
         "### Compare\nPick the reference and the aligned model, ask one prompt, and watch both answer "
         "at once. Vote for the better answer or give each answer a thumb: your feedback becomes the "
-        "next training dataset."
+        "next training dataset. Each message is a new question unless you untick *One question per "
+        "chat* to ask follow-ups (the models then see the earlier turns)."
     )
     conversation = gr.State(None)
     exported = gr.State(None)  # (type, dataset name) of the latest export
@@ -36,7 +38,10 @@ def render() -> None:
         reference = model_picker("Reference model")
         aligned = model_picker("Aligned model")
         refresh = gr.Button("Refresh jobs", size="sm", scale=0)
-    blind = gr.Checkbox(label="Blind: shuffle the sides and hide the names until I vote")
+    with gr.Row():
+        blind = gr.Checkbox(label="Blind: shuffle the sides and hide the names until I vote")
+        one_question = gr.Checkbox(True, label="One question per chat: each message starts a new conversation",
+                                   info="Untick to ask follow-ups that carry the earlier turns.")
     with gr.Accordion("Sampling (identical for both sides)", open=False):
         with gr.Row():
             temperature = gr.Slider(0, 2, value=0.7, step=0.05, label="Temperature (0 = greedy)")
@@ -52,7 +57,7 @@ def render() -> None:
         send = gr.Button("Send", variant="primary")
         stop = gr.Button("Stop")
         regenerate = gr.Button("Regenerate")
-        clear = gr.Button("Clear")
+        clear = gr.Button("New chat")
     with gr.Row():
         vote = gr.Radio(VOTE_CHOICES, label="Which answer is better?", value=None)
         comment = gr.Textbox(label="Comment (optional)", info="Sent with your next thumb up or down.")
@@ -64,18 +69,19 @@ def render() -> None:
         export_name = gr.Textbox(label="Save as", placeholder="arena-feedback")
         export_button = gr.Button("Export to catalog")
     export_message = gr.Markdown()
-    exported_file = gr.File(label="Exported JSONL", interactive=False)
+    exported_file = gr.File(label="Exported JSONL", interactive=False, visible=False)
     continue_button = gr.Button("Continue training on this feedback", variant="primary")
-    recipe = gr.Code(language="yaml", interactive=True,
+    # Shown once there is a recipe in them.
+    recipe = gr.Code(language="yaml", interactive=True, visible=False,
                      label="Training recipe: review it, change what you like, then launch it")
-    launch_button = gr.Button("Launch this recipe")
+    launch_button = gr.Button("Launch this recipe", visible=False)
     launch_message = gr.Markdown()
-    command = gr.Code(language="shell", label="Or launch it from the command line")
-    recipe_file = gr.File(label="Recipe YAML", interactive=False)
+    command = gr.Code(language="shell", label="Or launch it from the command line", visible=False)
+    recipe_file = gr.File(label="Recipe YAML", interactive=False, visible=False)
 
     sampling = [temperature, top_p, seed, max_new_tokens]
     shown = [conversation, chats["a"], chats["b"], status]
-    send_inputs = [conversation, prompt, reference, aligned, blind, *sampling]
+    send_inputs = [conversation, prompt, reference, aligned, blind, one_question, *sampling]
     gr.on([send.click, prompt.submit], ask, inputs=send_inputs, outputs=[*shown, prompt],
           api_name="generate")
     regenerate.click(again, inputs=[conversation, *sampling], outputs=[*shown, seed], api_name="regenerate")
@@ -87,10 +93,13 @@ def render() -> None:
     export_button.click(export_feedback, inputs=[export_type, export_name],
                         outputs=[export_message, exported_file, exported], api_name="export_feedback")
     continue_button.click(continue_training, inputs=[exported, aligned],
-                          outputs=[recipe, command, recipe_file], api_name="continue_training")
-    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_recipe")
+                          outputs=[recipe, command, recipe_file, launch_button], api_name="continue_training")
+    launch_button.click(launch_recipe, inputs=recipe, outputs=launch_message, api_name="launch_feedback_recipe")
     refresh.click(list_models, outputs=[reference, aligned], api_name="list_models")
-    # On page load only: with inputs, it would also run on every pick and reset a typed model.
+    # On page load, on opening the tab or a picker: jobs that finished meanwhile appear. Without
+    # inputs, so a typed model stays as it is.
+    gr.on([tab.select, reference.focus, aligned.focus], list_models, outputs=[reference, aligned],
+          api_visibility="private")
     gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")
 
 
@@ -104,11 +113,13 @@ def model_picker(label: str) -> gr.Dropdown:
 # ----- chatting -----
 
 @user_errors
-def ask(conversation, prompt, reference, aligned, blind, temperature, top_p, seed, max_new_tokens,
+def ask(conversation, prompt, reference, aligned, blind, one_question, temperature, top_p, seed, max_new_tokens,
         request: gr.Request):
     from alignui.arena import conversation as arena
+    from alignui.paths import allowed_path
 
-    if conversation is None or conversation.blind != bool(blind) or \
+    reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
+    if conversation is None or one_question or conversation.blind != bool(blind) or \
             not conversation.same_models(reference, aligned):
         conversation = arena.start(reference, aligned, bool(blind))
     sampling = _sampling(temperature, top_p, seed, max_new_tokens)
@@ -137,7 +148,7 @@ def halt(request: gr.Request) -> None:
 
 
 def start_over():
-    return None, [], [], "Cleared. The next prompt starts a new conversation."
+    return None, [], [], "New chat: the next prompt starts a new conversation."
 
 
 @user_errors
@@ -149,7 +160,7 @@ def record_vote(conversation, value, request: gr.Request):
     feedback.record_vote(conversation, value, _user(request))
     winner = {"a": "A", "b": "B"}.get(value)
     said = f"You preferred **{winner}**." if winner else f"You voted **{value.replace('_', ' ')}**."
-    roles = " · ".join(f"{conversation.name(side)} ({conversation.role(side)})" for side in ("a", "b"))
+    roles = " · ".join(conversation.name(side) for side in ("a", "b"))
     return *_show(conversation, f"{said} Recorded. {roles}"), None
 
 
@@ -176,12 +187,15 @@ def export_feedback(type, name):
     from alignui.arena import export
 
     name = (name or "").strip() or export.default_name(type)
+    if not export.rows(type):  # a message beside the file box, not an error inside it
+        return f"**Nothing exported:** {export.nothing_to_export(type)}.", gr.File(value=None, visible=False), None
     entry = export.save(type, name)
     # The data home is never served: the download is a copy outside it.
     download = Path(tempfile.mkdtemp(prefix="alignui-feedback-")) / f"{entry.name}.jsonl"
     download.write_bytes(Path(entry.path).read_bytes())
     return (f"Saved **{entry.name}**: {entry.rows} {entry.type} rows. Press *Continue training* for "
-            "a recipe that trains the aligned model on it.", str(download), (entry.type, entry.name))
+            "a recipe that trains the aligned model on it.", gr.File(value=str(download), visible=True),
+            (entry.type, entry.name))
 
 
 @user_errors
@@ -190,12 +204,15 @@ def continue_training(exported, aligned):
 
     if not exported:
         raise gr.Error("Export your feedback to the catalog first.")
+    from alignui.paths import allowed_path
+
     type, name = exported
-    spec = export.continue_training(aligned, name, type)
+    spec = export.continue_training(allowed_path(aligned, "model"), name, type)
     recipe = spec.to_yaml()
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)
-    return recipe, export.train_command(spec), str(path)
+    return (gr.Code(value=recipe, visible=True), gr.Code(value=export.train_command(spec), visible=True),
+            gr.File(value=str(path), visible=True), gr.Button(visible=True))
 
 
 @user_errors
@@ -233,7 +250,8 @@ def _stop_signal(request: gr.Request) -> threading.Event:
 
 
 def _show(conversation, message: str):
-    names = {side: gr.Chatbot(value=conversation.chat(side), label=conversation.name(side))
+    names = {side: gr.Chatbot(value=conversation.chat(side), label=conversation.name(side),
+                              feedback_value=conversation.feedback(side))
              for side in ("a", "b")}
     return conversation, names["a"], names["b"], message
 

@@ -21,9 +21,12 @@ DEFAULTS = ConversionOptions()
 SHOWN_ERRORS = 1000
 FILE_TYPES = [".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet"]
 CATALOG_COLUMNS = ["name", "type", "style", "rows", "created_at", "source"]
+LENGTHS_GOOD = ("*Lengths:* chosen and rejected bars should overlap. If chosen answers are mostly longer, "
+                "the model can learn that longer is better instead of what you prefer.")
 
 
-def render() -> None:
+def render(tab: gr.Tab) -> None:
+    """The tab's components and listeners; opening `tab` refreshes the saved datasets."""
     gr.Markdown(
         "### Data\nDrop the feedback your team collected: JSONL, JSON, CSV/TSV or Parquet. alignui tells "
         "its type in TRL's terms, checks every row, and can convert it and save it for training."
@@ -37,9 +40,11 @@ def render() -> None:
     warnings = gr.Markdown()
     errors = gr.Dataframe(headers=["row", "message"], label="Rows that will be skipped", interactive=False)
     with gr.Row():
-        lengths = gr.LinePlot(x="length", y="rows", color="field", label="Length distribution (characters)")
+        lengths = gr.Plot(label="Length distribution (characters)")
         balance = gr.BarPlot(x="label", y="rows", y_lim=[0, None], label="Label balance", visible=False)
-    preview = gr.JSON(label="Preview (normalised rows)")
+    gr.Markdown(LENGTHS_GOOD)
+    preview = gr.Dataframe(label="Preview (normalised rows; conversations as role: content)",
+                           interactive=False, wrap=True)
     with gr.Accordion("Full report (JSON)", open=False):
         report = gr.JSON(show_label=False)
 
@@ -88,7 +93,9 @@ def render() -> None:
     refresh.click(list_datasets, outputs=catalog_table, api_name="list_datasets")
     filter_button.click(filter_pairs, inputs=[upload, reward_model, min_margin, filtered_name, overwrite],
                         outputs=[filter_message, margins_plot, catalog_table], api_name="filter_pairs")
-    gr.on(None, list_datasets, outputs=catalog_table, api_visibility="private")  # on page load
+    # On page load and on opening the tab: datasets exported from the Compare tab appear.
+    for triggers in (None, [tab.select]):
+        gr.on(triggers, list_datasets, outputs=catalog_table, api_visibility="private")
 
 
 
@@ -102,16 +109,17 @@ def _need_file(path) -> str:
 @user_errors
 def inspect(path, tokenizer):
     from alignui.data.report import inspect_file
+    from alignui.paths import allowed_path
 
-    found = inspect_file(_need_file(path), tokenizer=(tokenizer or "").strip() or None)
+    found = inspect_file(_need_file(path), tokenizer=allowed_path(tokenizer, "tokenizer") or None)
     table = pd.DataFrame(found.errors[:SHOWN_ERRORS], columns=["row", "message"])
     return (
         summary_markdown(found),
         table,
         "\n".join(f"- ⚠️ {w}" for w in found.warnings),
-        lengths_frame(found.stats),
+        lengths_plot(found.stats),
         balance_plot(found.stats),
-        found.preview,
+        preview_frame(found.preview),
         # Without "path": gradio_client would take a dict with a "path" key for a file to download.
         {k: v for k, v in found.to_dict().items() if k != "path"},
     )
@@ -134,14 +142,23 @@ def summary_markdown(found) -> str:
     return "\n\n".join(lines)
 
 
-def lengths_frame(stats: dict) -> pd.DataFrame:
-    histogram = stats.get("length_histogram", {})
-    edges = histogram.get("edges", [])
-    return pd.DataFrame(
-        [{"length": edges[i], "rows": count, "field": field}
-         for field, counts in histogram.get("counts", {}).items() for i, count in enumerate(counts)],
-        columns=["length", "rows", "field"],
-    )
+def lengths_plot(stats: dict):
+    """The length histogram as a Vega-Lite chart (overlaid translucent bars), or nothing."""
+    import json
+
+    from gradio.components.plot import PlotData
+
+    from alignui.data.display import length_histogram_spec
+
+    spec = length_histogram_spec(stats.get("length_histogram", {}))
+    return PlotData(type="altair", plot=json.dumps(spec)) if spec else None
+
+
+def preview_frame(rows: list[dict]) -> pd.DataFrame:
+    from alignui.data.display import preview_rows
+
+    columns, table = preview_rows(rows)
+    return pd.DataFrame(table, columns=columns)
 
 
 def balance_plot(stats: dict):
@@ -149,10 +166,14 @@ def balance_plot(stats: dict):
         balance = stats["label_balance"]
         frame = pd.DataFrame({"label": ["desirable", "undesirable"],
                               "rows": [balance["desirable"], balance["undesirable"]]})
-        return gr.update(value=frame, visible=True, label="Label balance", x_title="label")
+        return gr.update(value=frame, visible=True, label="Label balance", x_title="label",
+                         caption="Good: desirable to undesirable between 1:1 and 4:1 (KTO's advice); beyond "
+                                 "that, raise undesirable_weight.")
     if "ratings" in stats:
         frame = pd.DataFrame({"label": list(stats["ratings"]), "rows": list(stats["ratings"].values())})
-        return gr.update(value=frame, visible=True, label="Ratings given", x_title="rating")
+        return gr.update(value=frame, visible=True, label="Ratings given", x_title="rating",
+                         caption="Good: both high and low ratings: pairs need a well-rated and a poorly-rated "
+                                 "answer to the same prompt.")
     return gr.update(visible=False)
 
 
@@ -188,12 +209,14 @@ def save(path, name, to, chosen_min, rejected_max, threshold, overwrite):
 @user_errors
 def filter_pairs(path, reward_model, min_margin, name, overwrite):
     from alignui.evaluate import pair_filter
+    from alignui.paths import allowed_path
 
-    if not (reward_model or "").strip():
+    reward_model = allowed_path(reward_model, "reward model")
+    if not reward_model:
         raise gr.Error("Give the reward model: a finished reward job's id or a model folder.")
     if not (name or "").strip():
         raise gr.Error("Give a name to save the kept pairs under.")
-    done = pair_filter.filter_pairs(_need_file(path), reward_model.strip(), float(min_margin), save_as=name.strip(),
+    done = pair_filter.filter_pairs(_need_file(path), reward_model, float(min_margin), save_as=name.strip(),
                                     overwrite=bool(overwrite))
     frame = pd.DataFrame([{"margin": round(b["low"], 3), "pairs": b["count"]} for b in done.histogram],
                          columns=["margin", "pairs"])

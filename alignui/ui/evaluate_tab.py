@@ -8,19 +8,20 @@ import gradio as gr
 from alignui.evaluate.judges import DEFAULT_TEMPLATE
 from alignui.ui.compare_tab import list_models, model_picker, user_errors
 
-JUDGES = [("Verifier: check each answer against the prompt's `answer`", "verifier"),
+JUDGES = [("Verifier: check each answer against the prompt's answer column", "verifier"),
           ("Reward model: a reward job id or a sequence-classification model folder", "reward-model"),
           ("LLM judge: a chat model compares both answers, in both orders", "llm"),
           ("Human votes from the Compare tab", "votes")]
-HISTORY_COLUMNS = ["id", "created_at", "reference", "aligned", "judge", "n", "wins", "ties", "losses",
-                   "win_rate", "ci_low", "ci_high"]
+HISTORY_COLUMNS = ["id", "when", "aligned", "reference", "judge", "prompts", "wins / ties / losses",
+                   "win rate (95% CI)", "accuracy: reference → aligned"]
 ROUND_COLUMNS = ["run", "round", "metric", "value", "job_id", "pairs"]
 LEADERBOARD_COLUMNS = ["model", "rating", "ci_low", "ci_high", "battles"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
 
 
-def render() -> None:
+def render(tab: gr.Tab) -> None:
+    """The tab's components and listeners; opening `tab` refreshes the pickers and the history."""
     from alignui.arena.generate import MAX_NEW_TOKENS
     from alignui.data.split import DEFAULT_FRACTION as HELD_OUT_FRACTION
     from alignui.data.split import DEFAULT_SEED as HELD_OUT_SEED
@@ -35,7 +36,7 @@ def render() -> None:
         aligned = model_picker("Aligned model")
         refresh = gr.Button("Refresh", size="sm", scale=0)
     with gr.Row():
-        prompt_file = gr.File(label="Prompt file: `prompt` and, for the verifier, `answer`",
+        prompt_file = gr.File(label="Prompt file: a prompt column and, for the verifier, an answer column",
                               file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet"], type="filepath")
         with gr.Column():
             dataset = gr.Dropdown(choices=[], value=None, label="…or a saved dataset's held-out split")
@@ -53,10 +54,12 @@ def render() -> None:
     run = gr.Button("Run evaluation", variant="primary")
     summary = gr.Markdown()
     chart = gr.BarPlot(x="outcome", y="prompts", label="Aligned model against the reference",
-                       sort=["win", "tie", "loss"])
+                       sort=["win", "tie", "loss"],
+                       caption="Good: more wins than losses, with the interval's low end above 50%. Mostly "
+                               "ties means both models answer alike: training changed little.")
     per_prompt = gr.Dataframe(headers=TABLE_COLUMNS, label="Per prompt", interactive=False, wrap=True)
     gr.Markdown("#### History")
-    history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False)
+    history = gr.Dataframe(headers=HISTORY_COLUMNS, interactive=False, wrap=True)
     with gr.Row():
         report_id = gr.Number(label="Show evaluation", precision=0)
         show = gr.Button("Show", size="sm")
@@ -82,15 +85,20 @@ def render() -> None:
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
     refresh.click(list_models, outputs=[reference, aligned], api_visibility="private")
     refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
-    gr.on(None, list_models, outputs=[reference, aligned], api_visibility="private")  # on page load
-    gr.on(None, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
+    # On page load and on opening the tab (or a picker): new jobs, datasets and evaluations appear.
+    for triggers in (None, [tab.select, reference.focus, aligned.focus]):
+        gr.on(triggers, list_models, outputs=[reference, aligned], api_visibility="private")
+    for triggers in (None, [tab.select, dataset.focus]):
+        gr.on(triggers, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
 
 
 @user_errors
 def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_model, max_new_tokens,
              template=DEFAULT_TEMPLATE, progress=gr.Progress()):
     from alignui.evaluate import run
+    from alignui.paths import allowed_path
 
+    reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
     if judge == "votes":
         report = run.votes_report(reference, aligned)
     else:
@@ -100,7 +108,8 @@ def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_m
             items, source = run.held_out_prompts(dataset, float(held_out)), f"{dataset} (held out)"
         else:
             raise gr.Error("Upload a prompt file or pick a saved dataset.")
-        name = "verifier" if judge == "verifier" else f"{judge}:{(reward_model or '').strip()}"
+        kind = "reward model" if judge == "reward-model" else "model"
+        name = "verifier" if judge == "verifier" else f"{judge}:{allowed_path(reward_model, kind)}"
         report = run.evaluate(reference, aligned, items, name, int(max_new_tokens), source,
                               progress=lambda done, total: progress((done, total), desc="Generating"),
                               judge_template=template if judge == "llm" else None)
@@ -127,7 +136,7 @@ def report_view(report: dict):
     import pandas as pd
 
     lines = [
-        f"**Evaluation {report['id']}** · {report['aligned']} against {report['reference']} · "
+        f"**Evaluation {report['id']}** · {label(report['aligned'])} against {label(report['reference'])} · "
         f"judge `{report['judge']}` · {report['n']} prompts",
         f"**Win rate {report['win_rate']:.1%}** (95% CI {report['ci_low']:.1%} – {report['ci_high']:.1%}): "
         f"{report['wins']} wins, {report['ties']} ties, {report['losses']} losses",
@@ -143,12 +152,34 @@ def report_view(report: dict):
     return "\n\n".join(lines), chart, table
 
 
+def label(model: str) -> str:
+    """A stored model id as the pickers name it: "job 2 · dpo", "demo/model"; the id if it is gone."""
+    from alignui.arena.models import resolve
+    from alignui.errors import AlignUIError
+
+    try:
+        return resolve(model).label
+    except AlignUIError:
+        return model
+
+
 def history_frame():
     import pandas as pd
 
     from alignui.evaluate import run
 
-    return pd.DataFrame(run.history(), columns=HISTORY_COLUMNS)
+    return pd.DataFrame([history_row(report) for report in run.history()], columns=HISTORY_COLUMNS)
+
+
+def history_row(report: dict) -> list:
+    """One evaluation as people read it: percentages, the whole interval, and accuracy when measured."""
+    accuracy = ""
+    if report.get("aligned_accuracy") is not None:
+        accuracy = f"{report['reference_accuracy']:.1%} → {report['aligned_accuracy']:.1%}"
+    return [report["id"], (report["created_at"] or "")[:16].replace("T", " "), label(report["aligned"]),
+            label(report["reference"]), report["judge"], report["n"],
+            f"{report['wins']} / {report['ties']} / {report['losses']}",
+            f"{report['win_rate']:.1%} ({report['ci_low']:.1%} – {report['ci_high']:.1%})", accuracy]
 
 
 @user_errors

@@ -6,6 +6,7 @@
 
 import gradio as gr
 
+from alignui.paths import allowed_path
 from alignui.recipe import form
 
 
@@ -58,5 +59,8 @@ def updates(algorithm: str, values: dict) -> list:
 
 
 def spec(algorithm, model, dataset, values):
-    """The TrainSpec the fields describe (values in form.NAMES order)."""
-    return form.spec_from_values(algorithm, model, dataset, dict(zip(form.NAMES, values)))
+    """The TrainSpec the fields describe (values in form.NAMES order); server paths are taken only
+    under the allowed roots (alignui.paths)."""
+    values = dict(zip(form.NAMES, values))
+    values["reward_model"] = allowed_path(values.get("reward_model"), "reward model")
+    return form.spec_from_values(algorithm, allowed_path(model, "model"), allowed_path(dataset, "data"), values)

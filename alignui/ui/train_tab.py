@@ -51,14 +51,12 @@ def render() -> None:
         cancel_button = gr.Button("Cancel", variant="stop", size="sm")
     status = gr.Markdown()
     progress = gr.HTML()
-    with gr.Row():
-        plots = [gr.LinePlot(x="step", y="value", color="series", label=name, height=240)
-                 for name in list(metrics.PLOTS)[:2]]
-    with gr.Row():
-        plots += [gr.LinePlot(x="step", y="value", color="series", label=name, height=240)
-                  for name in list(metrics.PLOTS)[2:]]
+    plots = []
+    for row in range(0, metrics.SLOTS, 2):
+        with gr.Row():
+            plots += [chart_plot(chart) for chart in metrics.charts("dpo")[row:row + 2]]
     diagnosis = gr.Markdown()
-    apply_button = gr.Button("Apply the doctor's fix as a new job", size="sm")
+    apply_button = gr.Button("Apply the doctor's fix as a new job", size="sm", visible=False)
     with gr.Row():
         overrides = gr.Textbox(label="Resume with changed settings (FIELD=VALUE lines, optional)", lines=2)
         resume_button = gr.Button("Resume from the latest checkpoint", size="sm")
@@ -68,8 +66,10 @@ def render() -> None:
     timer = gr.Timer(POLL_SECONDS)
 
     form = [algorithm, model, dataset, *fields]
-    watch = [details, status, progress, *plots, log, diagnosis, timer, jobs_table]
-    launch_button.click(launch, inputs=form, outputs=[launch_message, job_id, jobs_table], api_name="launch")
+    watch = [details, status, progress, *plots, log, diagnosis, apply_button, timer, jobs_table]
+    # An old "Job 3 queued" must not stand next to a new error: the message is cleared first.
+    launch_button.click(lambda: "", outputs=launch_message, api_visibility="private").then(
+        launch, inputs=form, outputs=[launch_message, job_id, jobs_table], api_name="launch")
     recipe.upload(load_recipe, inputs=recipe, outputs=form, api_name="load_recipe")
     load_demo.click(load_demo_recipe, inputs=demo_recipe, outputs=form, api_name="load_demo_recipe")
     algorithm.input(algorithm_fields, inputs=[algorithm, *fields], outputs=fields, api_visibility="private")
@@ -156,13 +156,18 @@ def job_status(job_id):
     from alignui.train import doctor, jobs
 
     if job_id is None:
-        return ({}, "", "", *[None] * len(metrics.PLOTS), "", "", gr.Timer(active=False), list_jobs())
+        return ({}, "", "", *[gr.LinePlot(value=None)] * metrics.SLOTS, "", "", gr.Button(visible=False),
+                gr.Timer(active=False), list_jobs())
+    jobs.reconcile_job(int(job_id))  # a supervisor that died shows as such at this very poll
     job = jobs.show(int(job_id))
     records = job.pop("metrics")
-    plots = [plot_frame(records, keys) for keys in metrics.PLOTS.values()]
+    active = job["status"] in jobs.ACTIVE
+    charts = metrics.charts(job["algorithm"])
+    plots = [chart_plot(charts[i], records, active) if i < len(charts) else gr.LinePlot(value=None, visible=False)
+             for i in range(metrics.SLOTS)]
     found = doctor.diagnose_job(job["job_id"]) if records else []
     return (job, status_markdown(job), progress_html(job), *plots, jobs.log_tail(job["job_id"], LOG_LINES),
-            diagnosis_markdown(found), gr.Timer(active=job["status"] in jobs.ACTIVE), list_jobs())
+            diagnosis_markdown(found), gr.Button(visible=bool(found)), gr.Timer(active=active), list_jobs())
 
 
 @user_errors
@@ -208,16 +213,29 @@ def page_load():
 
 
 # ----- presentation -----
-def plot_frame(records: list[dict], keys: tuple[str, ...]) -> pd.DataFrame:
+def chart_plot(chart, records: list[dict] | None = None, active: bool = True) -> gr.LinePlot:
+    """A chart's line plot: short series names under a legend title, and what good looks like."""
+    frame = plot_frame(records or [], chart.series)
+    caption = chart.good
+    if records is not None and frame["value"].isna().all():
+        caption = ("Nothing logged yet: the trainer writes these every logging_steps steps. " if active else
+                   "This run logged none of these values. ") + caption
+    # No fixed height: Gradio clips a fixed-height chart's legend and caption away.
+    return gr.LinePlot(value=frame if records is not None else None, x="step", y="value", color="series",
+                       color_title=chart.legend, label=chart.title, caption=caption, visible=True,
+                       y_title=chart.title, x_title="step", y_axis_format=chart.y_format)
+
+
+def plot_frame(records: list[dict], series: dict[str, str]) -> pd.DataFrame:
     """One plot's points, led by an empty (NaN) point for every series it may show.
 
     The chart keeps the series and axis types of the first data it draws: without the leading
     points, a series that appears later (eval loss) would never be drawn, and an empty first
     frame would turn the axes into categories.
     """
-    points = metrics.long_table(records, keys)
+    points = metrics.long_table(records, series)
     start = min((p["step"] for p in points), default=0)
-    seeds = [{"step": start, "value": float("nan"), "series": key} for key in keys]
+    seeds = [{"step": start, "value": float("nan"), "series": name} for name in series.values()]
     frame = pd.DataFrame(seeds + points, columns=["step", "value", "series"])
     return frame.astype({"step": "int64", "value": "float64", "series": "str"})
 
