@@ -22,6 +22,13 @@ class Algorithm:
     needs_reference: bool
     #: Config fields alignui always sets for this algorithm (IPO and SimPO are loss variants).
     fixed: dict = field(default_factory=dict)
+    #: What the trained model is: a causal LM (a policy), or a one-score sequence classifier (a judge).
+    head: str = "causal_lm"
+
+    @property
+    def scores(self) -> bool:
+        """Whether the output is a reward model (AutoModelForSequenceClassification, num_labels=1)."""
+        return self.head == "sequence_classification"
 
     def config_class(self):
         return _load(self.config)
@@ -57,6 +64,10 @@ ALGORITHMS: dict[str, Algorithm] = {
                   needs_reference=False),
         Algorithm("grpo", "GRPO", ("prompt_only",),
                   "trl:GRPOConfig", "trl:GRPOTrainer", needs_reference=True),
+        # A judge, not a policy: scores (prompt, answer) for eval, GRPO and the pair filter.
+        Algorithm("reward", "Reward model", ("preference",),
+                  "trl:RewardConfig", "trl:RewardTrainer", needs_reference=False,
+                  head="sequence_classification"),
     ]
 }
 

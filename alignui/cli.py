@@ -8,10 +8,11 @@ import os
 import sys
 
 from alignui import __version__
-from alignui.commands import advise, data, demo, evaluate, feedback, jobs, models, train, users
+from alignui.commands import (advise, data, demo, evaluate, feedback, iterate, jobs, leaderboard, models, train,
+                              users)
 from alignui.errors import AlignUIError
 
-GROUPS = [data, advise, train, jobs, feedback, evaluate, models, demo, users]
+GROUPS = [data, advise, train, jobs, feedback, evaluate, leaderboard, iterate, models, demo, users]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Commands that read, start or resolve training jobs: the job table is made true before they run.
-JOB_COMMANDS = {"train", "jobs", "feedback", "eval", "demo"}
+JOB_COMMANDS = {"train", "jobs", "feedback", "eval", "demo", "iterate", "leaderboard"}
 #: Commands that read or save the dataset catalog: what a killed save left is cleaned first.
 CATALOG_COMMANDS = {"data", "feedback", "train"}
 

@@ -29,7 +29,7 @@ def test_json_is_one_object_with_ranked_recommendations():
         assert set(rec) >= {"algorithm", "reasons", "hyperparameters", "needs", "rank"}
         assert rec["reasons"] and "learning_rate" in rec["hyperparameters"]
     assert payload["memory"] is None
-    assert {item["algorithm"] for item in payload["not_recommended"]} == {"grpo"}
+    assert {item["algorithm"] for item in payload["not_recommended"]} == {"grpo", "reward"}
 
 
 @pytest.mark.parametrize("args, first", [

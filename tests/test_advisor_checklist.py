@@ -147,11 +147,25 @@ def test_maximum_quality_with_pairs_gets_dpo():
     assert "high-quality pairwise data" in " ".join(rec.reasons)
 
 
+def test_a_judge_wanted_with_pairs_gets_a_reward_model_and_only_then():
+    advice = advise(Situation("preference", wants_judge=True))
+    assert advice.best.algorithm == "reward" and advice.best.conversion is None
+    assert "reward-model:JOB" in " ".join(advice.best.reasons)
+    assert advice.best.preset.args["num_train_epochs"] == 1
+    plain = advise(Situation("preference"))
+    assert "reward" not in {rec.algorithm for rec in plain.recommendations}
+    assert "trains a judge" in {r.algorithm: r.why for r in plain.not_recommended}["reward"]
+    ratings = advise(Situation("ratings", wants_judge=True)).get("reward")
+    assert ratings.conversion.target == "preference"
+    labels = {r.algorithm: r.why for r in advise(Situation("unpaired_preference", wants_judge=True)).not_recommended}
+    assert "never become pairs" in labels["reward"]
+
+
 # ----- precedence when several rules fire -----
 
 def test_rules_keep_the_checklists_order():
     assert [rule.name for rule in RULES] == [
-        "binary-feedback", "verifiable", "prompt-only", "single-pass", "small-gpu",
+        "binary-feedback", "verifiable", "judge", "prompt-only", "single-pass", "small-gpu",
         "no-sft", "overfitting", "data-quality", "max-quality"]
 
 

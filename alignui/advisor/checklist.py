@@ -33,12 +33,12 @@ from alignui.recipe import presets
 
 #: Per data type, the order used when no rule decides.
 BASE_ORDER = {
-    "preference": ("dpo", "ipo", "simpo", "orpo", "kto", "sft", "grpo"),
-    "ratings": ("dpo", "kto", "ipo", "simpo", "orpo", "sft", "grpo"),
-    "unpaired_preference": ("kto", "sft", "grpo"),
-    "prompt_only": ("grpo",),
-    "prompt_completion": ("sft", "grpo"),
-    "language_modeling": ("sft",),
+    "preference": ("dpo", "ipo", "simpo", "orpo", "kto", "sft", "grpo", "reward"),
+    "ratings": ("dpo", "kto", "ipo", "simpo", "orpo", "sft", "grpo", "reward"),
+    "unpaired_preference": ("kto", "sft", "grpo", "reward"),
+    "prompt_only": ("grpo", "reward"),
+    "prompt_completion": ("sft", "grpo", "reward"),
+    "language_modeling": ("sft", "reward"),
 }
 #: The yes/no goals and concerns of the checklist, as Situation fields and their wording.
 GOALS = {
@@ -47,6 +47,7 @@ GOALS = {
     "max_quality": "Maximum quality is the goal",
     "single_pass": "SFT and alignment in one pass",
     "verifiable": "Answers are verifiable (math, code)",
+    "wants_judge": "A judge is wanted (reward model for evaluation, RL or pair filtering)",
 }
 SMALL_GPU_GB = 24
 LARGE_GPU_GB = 48
@@ -74,6 +75,8 @@ class Situation:
     data_quality_uncertain: bool = False
     max_quality: bool = False
     """Maximum quality is the goal."""
+    wants_judge: bool = False
+    """A reward model is wanted: to judge evaluations, reward GRPO, or filter pairs by margin."""
     label_counts: tuple[int, int] | None = None
     """(desirable, undesirable) rows of binary feedback, when known."""
     model_shape: ModelShape | None = None
@@ -133,6 +136,11 @@ RULES = (
          {"grpo": "Verifiable answers: GRPO learns from a rule-based reward that checks them, no preference "
                   "data needed (the checklist: consider GRPO)."},
          lambda s: s.verifiable),
+    Rule("judge", "data", "Do you want a judge: a reward model for evaluation, RL or filtering pairs?",
+         {"reward": "A judge is wanted and you have pairs: a reward model trained on them scores any answer, "
+                    "for `eval --judge reward-model:JOB`, GRPO's reward_model, or dropping pairs whose "
+                    "margin is small (`data filter`)."},
+         lambda s: s.wants_judge),
     Rule("prompt-only", "data", "Do you have prompts without answers?",
          {"grpo": "Prompts without answers: GRPO samples a group of answers per prompt and scores them "
                   "(answer check or reward model); no other algorithm can use such data."},
@@ -180,6 +188,9 @@ def advise(situation: Situation) -> Advice:
         elif algorithm == "grpo" and not (situation.verifiable or situation.data_type == "prompt_only"):
             rejected.append(Rejection(algorithm, "not a verifiable task: GRPO needs a reward for the answers it "
                                                  "samples (the checklist points to it for verifiable answers)"))
+        elif algorithm == "reward" and not situation.wants_judge:
+            rejected.append(Rejection(algorithm, "trains a judge, not a policy: choose it when you want a reward "
+                                                 "model (evaluation, GRPO, pair filtering)"))
         else:
             candidates.append(_recommend(algorithm, use, situation, fired))
     order = BASE_ORDER[situation.data_type]

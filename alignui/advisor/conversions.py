@@ -15,7 +15,7 @@ from alignui.algorithms import DATASET_TYPES
 from alignui.data.convert import CONVERSIONS as DATA_CONVERSIONS
 from alignui.data.convert import ConversionOptions
 
-PAIRWISE = ("dpo", "ipo", "simpo", "orpo")
+PAIRWISE = ("dpo", "ipo", "simpo", "orpo", "reward")
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ CHECKPOINT_BYTES = 2
 LOGIT_BYTES = 10
 CUDA_OVERHEAD_GB = 1.0
 USABLE_SHARE = 0.95
-PAIRWISE = ("dpo", "ipo", "simpo", "orpo")
+PAIRWISE = ("dpo", "ipo", "simpo", "orpo", "reward")
 METHODS = ("full", "lora", "qlora")
 SHARDING = ("none", "zero2", "zero3")
 #: How a TrainSpec's hardware.distributed shards model states (FSDP full-shard behaves as ZeRO-3).

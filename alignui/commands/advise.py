@@ -27,8 +27,9 @@ def register(subparsers) -> None:
     advise.add_argument("--verifiable", action="store_true", help="answers can be checked by a rule (math, code)")
     advise.add_argument("--concern", action="append", choices=["overfitting", "data-quality"], default=[],
                         help="overfitting, or uncertain data quality (repeatable)")
-    advise.add_argument("--goal", action="append", choices=["max-quality"], default=[],
-                        help="max-quality: maximum performance is the goal")
+    advise.add_argument("--goal", action="append", choices=["max-quality", "judge"], default=[],
+                        help="max-quality: maximum performance is the goal; judge: a reward model is wanted "
+                             "(evaluation, GRPO, pair filtering)")
     advise.add_argument("--labels", metavar="D:U",
                         help="desirable:undesirable row counts of binary feedback, to weight KTO")
     advise.add_argument("--json", action="store_true", help="print one JSON object")
@@ -66,7 +67,7 @@ def situation_from_args(args):
         data_type=args.data, gpu_memory_gb=args.gpu_memory_gb, gpu_count=args.gpu_count, model_size_b=size,
         has_sft=has_sft, single_pass=args.single_pass, verifiable=args.verifiable,
         overfitting="overfitting" in args.concern, data_quality_uncertain="data-quality" in args.concern,
-        max_quality="max-quality" in args.goal, label_counts=labels, model_shape=shape,
+        max_quality="max-quality" in args.goal, wants_judge="judge" in args.goal, label_counts=labels, model_shape=shape,
     )
     return situation, model
 

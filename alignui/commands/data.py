@@ -5,6 +5,7 @@ import sys
 from alignui.algorithms import DATASET_TYPES
 from alignui.commands.output import print_json
 from alignui.data.split import DEFAULT_SEED
+from alignui.evaluate.pair_filter import DEFAULT_MIN_MARGIN
 
 #: Errors printed by `data inspect` without --json; the JSON always has them all.
 SHOWN_ERRORS = 20
@@ -43,6 +44,20 @@ def register(subparsers) -> None:
     listing = commands.add_parser("list", help="list saved datasets")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=run_list)
+
+    filtering = commands.add_parser(
+        "filter", help="keep the preference pairs a reward model clearly agrees with",
+        description="Score chosen and rejected with a reward model; keep pairs whose margin "
+                    "score(chosen) - score(rejected) is at least --min-margin.")
+    filtering.add_argument("path", metavar="PAIRS", help="preference data file or saved dataset")
+    filtering.add_argument("--reward-model", required=True, metavar="JOB_OR_PATH",
+                           help="a finished `reward` job id, or a sequence-classification model folder")
+    filtering.add_argument("--min-margin", type=float, default=DEFAULT_MIN_MARGIN, metavar="M",
+                           help=f"smallest margin kept (default {DEFAULT_MIN_MARGIN})")
+    filtering.add_argument("--out", metavar="OUT.jsonl", help="write the kept pairs here")
+    filtering.add_argument("--save-as", metavar="NAME", help="save the kept pairs in the catalog")
+    filtering.add_argument("--json", action="store_true")
+    filtering.set_defaults(func=run_filter)
 
     delete = commands.add_parser("delete", help="remove a saved dataset")
     delete.add_argument("name")
@@ -151,6 +166,24 @@ def run_list(args) -> int:
         print("no saved datasets yet: `python -m alignui data save FILE --name NAME` adds one")
     for e in entries:
         print(f"{e.name}\t{e.type}\t{e.style}\t{e.rows} rows\t{e.created_at}\t{e.source}")
+    return 0
+
+
+def run_filter(args) -> int:
+    from alignui.evaluate.pair_filter import filter_pairs
+
+    report = filter_pairs(args.path, args.reward_model, args.min_margin, out=args.out, save_as=args.save_as)
+    if args.json:
+        print_json(report.to_dict())
+        return 0
+    print(f"kept {report.kept} pairs, dropped {report.dropped} (margin < {report.min_margin:g}); "
+          f"mean margin {report.mean_margin:.3g}")
+    widest = max((b["count"] for b in report.histogram), default=0) or 1
+    for b in report.histogram:
+        print(f"  {b['low']:8.3g} .. {b['high']:8.3g}  {b['count']:6d}  {'#' * round(40 * b['count'] / widest)}")
+    for where in (report.out, report.name):
+        if where:
+            print(f"kept pairs: {where}")
     return 0
 
 

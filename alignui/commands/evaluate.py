@@ -1,14 +1,18 @@
 """`python -m alignui eval ...`: the aligned model's win rate against the reference on a prompt set."""
 
+import argparse
+
 from alignui.commands.output import print_json
 from alignui.data.split import DEFAULT_FRACTION, DEFAULT_SEED
+from alignui.evaluate.judges import DEFAULT_TEMPLATE
 
 
 def register(subparsers) -> None:
     evaluate = subparsers.add_parser(
         "eval", help="win rate of an aligned model against the reference",
         description="Both models answer every prompt (greedy decoding); a judge picks the better "
-                    "answer. The report is kept in the evaluation history.")
+                    "answer. The report is kept in the evaluation history.",
+        formatter_class=argparse.RawTextHelpFormatter)
     evaluate.add_argument("--reference", required=True, metavar="MODEL",
                           help="local folder, hub id, or finished job id")
     evaluate.add_argument("--aligned", required=True, metavar="MODEL_OR_JOB_ID",
@@ -22,8 +26,14 @@ def register(subparsers) -> None:
     evaluate.add_argument("--seed", type=int, default=DEFAULT_SEED,
                           help=f"with --dataset: the split's seed (default {DEFAULT_SEED})")
     evaluate.add_argument("--judge", default="verifier", metavar="JUDGE",
-                          help="verifier (answers checked against `answer`), reward-model:PATH "
-                               "(a sequence-classification model folder), or votes (the arena's votes)")
+                          help="verifier (answers checked against `answer`), reward-model:JOB_ID_OR_PATH "
+                               "(a `reward` job or a sequence-classification model folder), llm:MODEL "
+                               "(a chat model compares both answers, in both orders), or votes "
+                               "(the arena's votes)")
+    evaluate.add_argument("--judge-template", metavar="FILE",
+                          help="with llm:MODEL, the judge's prompt: a text file with {question}, {answer_a} "
+                               "and {answer_b}. The default:\n\n"
+                               + DEFAULT_TEMPLATE.replace("%", "%%"))
     evaluate.add_argument("--max-new-tokens", type=int, default=256, metavar="N",
                           help="answer length limit (default 256; the server cap applies)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
@@ -32,7 +42,7 @@ def register(subparsers) -> None:
 
 def run_eval(args) -> int:
     from alignui.errors import DataError
-    from alignui.evaluate import run
+    from alignui.evaluate import judges, run
 
     if args.judge == "votes":
         report = run.votes_report(args.reference, args.aligned)
@@ -43,7 +53,9 @@ def run_eval(args) -> int:
             items, source = run.held_out_prompts(args.dataset, args.held_out, args.seed), args.dataset
         else:
             raise DataError("give the prompts: --prompts FILE or --dataset NAME")
-        report = run.evaluate(args.reference, args.aligned, items, args.judge, args.max_new_tokens, source)
+        template = judges.read_template(args.judge_template) if args.judge_template else None
+        report = run.evaluate(args.reference, args.aligned, items, args.judge, args.max_new_tokens, source,
+                              judge_template=template)
     if args.json:
         print_json(report)
     else:

@@ -47,11 +47,11 @@ def held_out_prompts(dataset: str, fraction: float = DEFAULT_FRACTION,
 
 def evaluate(reference: str, aligned: str, items: list[PromptItem], judge: str = judges.VERIFIER,
              max_new_tokens: int = 256, source: str = "",
-             progress: Callable[[int, int], None] | None = None) -> dict:
+             progress: Callable[[int, int], None] | None = None, judge_template: str | None = None) -> dict:
     """Generate both models' answers, judge them, store the report and return it (with its id)."""
     if not items:
         raise DataError("the prompt set is empty")
-    deciding = judges.make(judge)
+    deciding = judges.make(judge, judge_template)
     deciding.check(items)
     reference_side, aligned_side = models.load_pair(reference, aligned)
     sampling = generate.Sampling(temperature=0.0, max_new_tokens=max_new_tokens)
@@ -65,8 +65,7 @@ def evaluate(reference: str, aligned: str, items: list[PromptItem], judge: str =
         aligned_answers += texts[len(batch):]
         if progress:
             progress(len(reference_answers), len(items))
-    reference_scores = deciding.scores(items, reference_answers)
-    aligned_scores = deciding.scores(items, aligned_answers)
+    aligned_scores, reference_scores = judges.pair_scores(deciding, items, aligned_answers, reference_answers)
     results = [
         winrate.PromptResult(item.text(), ref, ali, winrate.outcome(ali_score, ref_score),
                              ref_score, ali_score, None if item.answer is None else str(item.answer))
@@ -74,8 +73,9 @@ def evaluate(reference: str, aligned: str, items: list[PromptItem], judge: str =
         in zip(items, reference_answers, aligned_answers, reference_scores, aligned_scores)
     ]
     report = winrate.summarise(results, accuracy=deciding.name == judges.VERIFIER)
+    extra = {"judge_template": deciding.template} if getattr(deciding, "pairwise", False) else {}
     return _save(report, reference_side.source, aligned_side.source, deciding.name,
-                 {"prompts": source, "max_new_tokens": sampling.checked().max_new_tokens})
+                 {"prompts": source, "max_new_tokens": sampling.checked().max_new_tokens, **extra})
 
 
 def votes_report(reference: str, aligned: str) -> dict:

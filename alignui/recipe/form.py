@@ -87,8 +87,8 @@ FIELDS = [_trl_field(name) for name in TRL_FIELDS] + [
     FormField("main_port", "Main machine port", "Port of the rank-0 machine in a multi-node run.", "integer"),
     FormField("eval_fraction", "Validation share", "Share of the data held out for validation, each prompt on "
               "one side; the article asks for at least 5%.", "number", valid="at least 0 and below 0.5"),
-    FormField("reward_model", "Reward model (optional)", "A sequence-classification model folder used as an "
-              "extra reward for GRPO.", "text", algorithms=("grpo",)),
+    FormField("reward_model", "Reward model (optional)", "A reward job's id or a sequence-classification model "
+              "folder, used as an extra reward for GRPO.", "text", algorithms=("grpo",)),
     FormField("extra", "More TRL fields", "Any further field of the algorithm's TRL config, one FIELD=VALUE per "
               "line (e.g. max_steps=200), as with `--set` on the command line.", "text"),
 ]

@@ -91,7 +91,7 @@ SIMPO_GAMMA_RATIO = 0.5
 #: Per-device batch and gradient accumulation (the article's DPO and KTO examples; effective 16).
 BATCH = {
     "sft": (4, 4), "dpo": (2, 8), "ipo": (2, 8), "simpo": (2, 8), "orpo": (2, 8),
-    "kto": (4, 4), "grpo": (4, 4),
+    "kto": (4, 4), "grpo": (4, 4), "reward": (4, 4),
 }
 #: Models at least this large default to LoRA when GPU memory is unknown.
 LORA_FROM_B = 3.0
@@ -140,7 +140,7 @@ def learning_rate(algorithm: str, model_size_b: float | None, cautious: bool = F
     runs at half the SFT rate (the ORPO paper's 5e-6 to 8e-6 on 7B models).
     """
     row = lr_row(model_size_b)
-    if algorithm == "sft":
+    if algorithm in ("sft", "reward"):
         return row.sft
     if algorithm == "orpo":
         return row.sft / 2
@@ -207,7 +207,8 @@ def preset(
 
     args["learning_rate"] = learning_rate(algorithm, model_size_b, cautious)
     size = size_label(model_size_b)
-    if algorithm == "sft":
+    if algorithm in ("sft", "reward"):
+        # A reward model is fitted like SFT: a classifier on (prompt, answer), with no reference to stay near.
         notes.append(f"learning_rate {args['learning_rate']:.0e}: the article's SFT rate for {row.label} ({size})")
     elif algorithm == "orpo":
         notes.append(f"learning_rate {args['learning_rate']:.0e}: half the SFT rate for {row.label}, "
@@ -238,7 +239,8 @@ def preset(
         notes.append("num_generations 8, epsilon (clip) 0.2: group-relative advantages as in DeepSeekMath")
 
     args["per_device_train_batch_size"], args["gradient_accumulation_steps"] = BATCH[algorithm]
-    args["num_train_epochs"] = 1 if algorithm in PREFERENCE_ALGORITHMS or overfitting else 3
+    # One epoch for a reward model too: a second pass over the same pairs overfits it (InstructGPT).
+    args["num_train_epochs"] = 1 if algorithm in (*PREFERENCE_ALGORITHMS, "reward") or overfitting else 3
     # transformers 5 takes the warmup ratio as a float below 1 in warmup_steps.
     args["warmup_steps"] = 0.1
     if algorithm != "grpo":  # GRPO bounds prompts by the data and answers by max_completion_length

@@ -10,7 +10,7 @@ unknown models (demo models legitimately train at 1e-4 to 3e-4) only 1e-2 is a h
 from dataclasses import dataclass, field
 
 from alignui import algorithms
-from alignui.recipe import presets
+from alignui.recipe import loss_options, presets
 
 ALL = tuple(algorithms.ALGORITHMS)
 PREFERENCE = presets.PREFERENCE_ALGORITHMS
@@ -89,7 +89,10 @@ FIELDS = {f.name: f for f in [
                "Steps accumulated before each update; effective batch = batch x accumulation x GPUs.",
                int, 1, 4096),
     FieldRange("max_length", "Max length", "Longest prompt + answer in tokens; longer rows are truncated.",
-               int, 16, 131072, algorithms=("sft", "dpo", "ipo", "kto", "simpo", "orpo")),
+               int, 16, 131072, algorithms=("sft", "dpo", "ipo", "kto", "simpo", "orpo", "reward")),
+    FieldRange("precompute_ref_log_probs", "Precompute reference log-probs", (
+        "Score the data with the reference once before training, so the reference model leaves memory "
+        "during training: for full DPO/KTO runs when memory is tight."), bool, algorithms=("dpo", "ipo", "kto")),
     FieldRange("activation_checkpointing", "Activation checkpointing",
                "Recompute activations in the backward pass: much less memory for about 30% more compute.", bool),
     FieldRange("bf16", "bf16", "Train in bfloat16 mixed precision (Ampere GPUs and newer).", bool),
@@ -158,6 +161,7 @@ def check(
                              "example with another in the batch; use 2 or more (the article's example uses 4)")
     if algorithm == "grpo":
         _check_generation_batch(args, numbers, processes, result)
+    result.errors += loss_options.check(algorithm, args)
     return result
 
 
@@ -204,14 +208,14 @@ def _check_learning_rate(algorithm, lr, model_size_b, lora, result: Check) -> No
         return  # already refused by the bounds
     row = presets.lr_row(model_size_b)
     title = algorithms.get(algorithm).title
-    if algorithm == "sft":
+    if algorithm in ("sft", "reward"):  # a reward model trains like SFT: no reference to race from
         advice, usual = f"the article's SFT rate for {row.label} is {row.sft:.0e}", row.sft
     else:
         usual = presets.learning_rate(algorithm, model_size_b)
         advice = (f"the article recommends {row.low:.0e}-{row.high:.0e} for {row.label} models, "
                   f"5-20x below SFT's {row.sft:.0e}")
     small = model_size_b is None or model_size_b < 1
-    limit = LR_LIMIT_SFT_1B if algorithm == "sft" else LR_LIMIT_PREFERENCE_1B
+    limit = LR_LIMIT_SFT_1B if algorithm in ("sft", "reward") else LR_LIMIT_PREFERENCE_1B
     if not small and lr > limit:
         result.errors.append(f"learning_rate {lr:g} is too high for {title} on a {model_size_b:g}B model "
                              f"(limit {limit:.0e}): the policy would race away from the reference; {advice}")

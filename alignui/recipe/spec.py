@@ -62,7 +62,7 @@ class TrainSpec:
     """Everything needed to reproduce a training run."""
 
     algorithm: str
-    """One of sft, dpo, ipo, kto, simpo, orpo, grpo."""
+    """One of sft, dpo, ipo, kto, simpo, orpo, grpo, reward."""
     model: str
     """A local model folder or a hub id: the policy to train (and the reference, where one is used)."""
     dataset: str

@@ -29,7 +29,7 @@ from alignui.recipe.spec import TrainSpec, config_fields
 from alignui.recipe.validate import validate
 
 #: `trl <command>` per algorithm (IPO is DPO with the ipo loss).
-TRL_COMMANDS = {"sft": "sft", "dpo": "dpo", "ipo": "dpo", "kto": "kto", "grpo": "grpo"}
+TRL_COMMANDS = {"sft": "sft", "dpo": "dpo", "ipo": "dpo", "kto": "kto", "grpo": "grpo", "reward": "reward"}
 #: accelerate configs shipped with TRL, by our distribution strategy.
 ACCELERATE_CONFIGS = {"deepspeed-zero2": "zero2", "deepspeed-zero3": "zero3", "fsdp": "fsdp2", "ddp": "multi_gpu"}
 #: The GRPO reward functions the exported script defines, as the trl CLI config names them.
@@ -84,7 +84,8 @@ def python_script(spec: TrainSpec) -> str:
     if spec.lora:
         trainer_kwargs.append(
             f"peft_config=LoraConfig(r={spec.lora.r}, lora_alpha={spec.lora.alpha}, lora_dropout="
-            f"{spec.lora.dropout}, target_modules={spec.lora.target_modules!r}, task_type=\"CAUSAL_LM\")")
+            f"{spec.lora.dropout}, target_modules={spec.lora.target_modules!r}, "
+            f"task_type=\"{'SEQ_CLS' if spec.algo.scores else 'CAUSAL_LM'}\")")
     lines += [
         "",
         "",

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
 from alignui import rewards
 from alignui.data.export import read_jsonl
@@ -38,16 +38,20 @@ def adapter_base(model: str) -> str | None:
 def load_policy(spec: TrainSpec):
     """The model to train, from safetensors only, never running code shipped with the model.
 
-    A LoRA adapter folder loads as its base model with that adapter, still trainable.
+    A LoRA adapter folder loads as its base model with that adapter, still trainable. A reward
+    model loads as a sequence classifier with one output (a new score head over the model's body).
     """
     kwargs = {"dtype": torch.float32, **(spec.args.get("model_init_kwargs") or {}),
               "trust_remote_code": False, "use_safetensors": True}
+    auto = AutoModelForCausalLM
+    if spec.algo.scores:
+        auto, kwargs["num_labels"] = AutoModelForSequenceClassification, 1
     if spec.lora and spec.lora.quantize_4bit:
         kwargs["quantization_config"] = quantization_config()
         kwargs["device_map"] = {"": int(os.environ.get("LOCAL_RANK", "0"))}
     base = adapter_base(spec.model)
     try:
-        model = AutoModelForCausalLM.from_pretrained(base or spec.model, **kwargs)
+        model = auto.from_pretrained(base or spec.model, **kwargs)
     except (OSError, ValueError) as error:  # missing files, unknown architecture
         raise SpecError(f"cannot load model {spec.model!r}: {error}") from None
     if base:
@@ -73,11 +77,22 @@ def quantization_config():
     )
 
 
-def lora_config(lora: LoraSpec):
+def lora_config(lora: LoraSpec, scores: bool = False):
+    """peft's LoRA config; a reward model's (SEQ_CLS) also trains and saves its new score head."""
     from peft import LoraConfig
 
     return LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                      target_modules=lora.target_modules, task_type="CAUSAL_LM")
+                      target_modules=lora.target_modules, task_type="SEQ_CLS" if scores else "CAUSAL_LM")
+
+
+def save_merged(trainer, folder: Path) -> None:
+    """Replace a saved LoRA adapter by the merged model, so a reward model loads on its own anywhere."""
+    model = trainer.accelerator.unwrap_model(trainer.model)
+    if not hasattr(model, "merge_and_unload"):
+        return
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        (folder / name).unlink(missing_ok=True)
+    model.merge_and_unload().save_pretrained(folder)
 
 
 def load_data(run: RunFolder):
@@ -117,7 +132,7 @@ def trainer(spec: TrainSpec, run: RunFolder, callbacks: list):
               "processing_class": tokenizer, "callbacks": callbacks}
     if spec.lora and not adapter_base(spec.model):
         # No ref_model: TRL's reference is the same weights with the adapter switched off.
-        kwargs["peft_config"] = lora_config(spec.lora)
+        kwargs["peft_config"] = lora_config(spec.lora, spec.algo.scores)
     if spec.algorithm == "grpo":
         kwargs["reward_funcs"] = rewards.build(train.column_names, config.max_completion_length,
                                                spec.reward_model)

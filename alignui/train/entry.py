@@ -55,6 +55,8 @@ def train(run: RunFolder) -> None:
     trainer.train(resume_from_checkpoint=str(latest[1]) if latest else None)
     trainer.save_model(str(run.model))  # every process: DeepSpeed and FSDP gather shards here
     if trainer.is_world_process_zero():
+        if spec.algo.scores:
+            build.save_merged(trainer, run.model)
         rows = sum(1 for line in run.train_data.read_text().splitlines() if line.strip())
         card = model_card.render(spec, metrics.read(run.metrics), rows,
                                  adapter=(run.model / "adapter_config.json").exists())

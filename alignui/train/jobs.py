@@ -58,7 +58,8 @@ def submit(spec: TrainSpec, parent_id: int | None = None, data_from: RunFolder |
     acting.require_role(TRAINERS, "starting a training job", actor)
     check_job_limit(store.connect(), actor)  # early, before the slow checks; again under the lock below
     backend = backend or backends.choose()
-    spec = validate(dataclasses.replace(spec, model=resolve_model(spec.model)))
+    spec = validate(dataclasses.replace(spec, model=resolve_model(spec.model),
+                                        reward_model=resolve_reward_model(spec.reward_model)))
     backend.check(spec)
     disk.ensure_room(backend.runs_dir(), needed_bytes(spec), "this job's run folder")
     db = store.connect()
@@ -138,6 +139,13 @@ def resolve_model(model: str) -> str:
     if model.startswith((".", "/", "~")) or model.count("/") > 1:
         raise SpecError(f"model folder {model} does not exist; give a local model folder or a hub id")
     return model
+
+
+def resolve_reward_model(choice: str) -> str:
+    """GRPO's reward model as a folder or hub id; a finished `reward` job's id names its model folder."""
+    from alignui.evaluate.judges import reward_model_path
+
+    return reward_model_path(choice) if choice else ""
 
 
 def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from alignui.algorithms import DATASET_TYPES
 from alignui.data.convert import ConversionOptions
+from alignui.evaluate.pair_filter import DEFAULT_MIN_MARGIN
 from alignui.ui.errors import user_errors
 
 DEFAULTS = ConversionOptions()
@@ -63,6 +64,18 @@ def render(tab: gr.Tab) -> None:
     message = gr.Markdown()
     converted = gr.File(label="Converted JSONL", file_count="multiple", interactive=False)
 
+    with gr.Accordion("Filter pairs by reward margin", open=False):
+        gr.Markdown("A reward model scores chosen and rejected of every pair; pairs whose margin "
+                    "score(chosen) - score(rejected) falls below the minimum are dropped, the rest saved.")
+        with gr.Row():
+            reward_model = gr.Textbox(label="Reward model", placeholder="a reward job id, or a model folder")
+            min_margin = gr.Number(value=DEFAULT_MIN_MARGIN, label="Minimum margin")
+            filtered_name = gr.Textbox(label="Save kept pairs as", placeholder="my-pairs-filtered")
+            filter_button = gr.Button("Filter and save")
+        filter_message = gr.Markdown()
+        margins_plot = gr.BarPlot(x="margin", y="pairs", y_lim=[0, None], label="Margin histogram",
+                                  x_title="margin (bin start)", sort=None)
+
     gr.Markdown("#### Saved datasets\nThe Train tab picks its dataset from this list.")
     catalog_table = gr.Dataframe(headers=CATALOG_COLUMNS, interactive=False)
     refresh = gr.Button("Refresh list", size="sm")
@@ -78,6 +91,8 @@ def render(tab: gr.Tab) -> None:
     save_button.click(save, inputs=[upload, name, target, *options, overwrite],
                       outputs=[message, catalog_table], api_name="save_dataset")
     refresh.click(list_datasets, outputs=catalog_table, api_name="list_datasets")
+    filter_button.click(filter_pairs, inputs=[upload, reward_model, min_margin, filtered_name, overwrite],
+                        outputs=[filter_message, margins_plot, catalog_table], api_name="filter_pairs")
     # On page load and on opening the tab: datasets exported from the Compare tab appear.
     for triggers in (None, [tab.select]):
         gr.on(triggers, list_datasets, outputs=catalog_table, api_visibility="private")
@@ -189,6 +204,25 @@ def save(path, name, to, chosen_min, rejected_max, threshold, overwrite):
     notes = "".join(f"\n\n{note}" for note in entry.stats.get("notes", []))
     return (f"Saved **{entry.name}**: {entry.rows} {entry.type} rows ({entry.style}).{notes}",
             list_datasets())
+
+
+@user_errors
+def filter_pairs(path, reward_model, min_margin, name, overwrite):
+    from alignui.evaluate import pair_filter
+    from alignui.paths import allowed_path
+
+    reward_model = allowed_path(reward_model, "reward model")
+    if not reward_model:
+        raise gr.Error("Give the reward model: a finished reward job's id or a model folder.")
+    if not (name or "").strip():
+        raise gr.Error("Give a name to save the kept pairs under.")
+    done = pair_filter.filter_pairs(_need_file(path), reward_model, float(min_margin), save_as=name.strip(),
+                                    overwrite=bool(overwrite))
+    frame = pd.DataFrame([{"margin": round(b["low"], 3), "pairs": b["count"]} for b in done.histogram],
+                         columns=["margin", "pairs"])
+    text = (f"Kept **{done.kept}** pairs, dropped **{done.dropped}** (margin below {done.min_margin:g}; "
+            f"mean margin {done.mean_margin:.3g}). Saved as **{done.name}**.")
+    return text, frame, list_datasets()
 
 
 def list_datasets() -> pd.DataFrame:

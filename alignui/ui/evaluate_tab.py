@@ -5,14 +5,18 @@ Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list
 
 import gradio as gr
 
+from alignui.evaluate.judges import DEFAULT_TEMPLATE
 from alignui.ui.compare_tab import list_models, model_picker, user_errors
 
 JUDGES = [("Verifier: check each answer against the prompt's answer column", "verifier"),
-          ("Reward model: a local sequence-classification model folder", "reward-model"),
+          ("Reward model: a reward job id or a sequence-classification model folder", "reward-model"),
+          ("LLM judge: a chat model compares both answers, in both orders", "llm"),
           ("Human votes from the Compare tab", "votes")]
 HISTORY_COLUMNS = ["id", "when", "aligned", "reference", "judge", "prompts", "wins / ties / losses",
                    "win rate (95% CI)", "accuracy: reference → aligned", "owner"]
 AGREEMENT_COLUMNS = ["rater_a", "rater_b", "pairs", "agreed", "agreement"]
+ROUND_COLUMNS = ["run", "round", "metric", "value", "job_id", "pairs"]
+LEADERBOARD_COLUMNS = ["model", "rating", "ci_low", "ci_high", "battles"]
 TABLE_COLUMNS = ["prompt", "expected", "reference_answer", "aligned_answer", "reference_score",
                  "aligned_score", "outcome"]
 
@@ -41,9 +45,13 @@ def render(tab: gr.Tab) -> None:
                                  label=f"Held-out share (as in training; seed {HELD_OUT_SEED})")
     with gr.Row():
         judge = gr.Radio(JUDGES, value="verifier", label="Judge")
-        reward_model = gr.Textbox(label="Reward model folder", placeholder="/path/to/reward-model")
+        reward_model = gr.Textbox(label="Reward model or judge model", placeholder="job id or model folder")
         max_new_tokens = gr.Slider(1, MAX_NEW_TOKENS, value=min(256, MAX_NEW_TOKENS), step=1,
                                    label="Max new tokens")
+    with gr.Accordion("LLM judge prompt", open=False):
+        template = gr.Textbox(value=DEFAULT_TEMPLATE, lines=8, show_label=False,
+                              info="Keep {question}, {answer_a} and {answer_b}. Each pair is read twice, "
+                                   "answers swapped; the verdict stands only when both readings agree.")
     run = gr.Button("Run evaluation", variant="primary")
     summary = gr.Markdown()
     chart = gr.BarPlot(x="outcome", y="prompts", label="Aligned model against the reference",
@@ -62,10 +70,25 @@ def render(tab: gr.Tab) -> None:
         agreement_summary = gr.Markdown()
         agreement_table = gr.Dataframe(headers=AGREEMENT_COLUMNS, interactive=False)
 
+    gr.Markdown("#### Leaderboard\nEvery model that met another in an arena vote or an evaluation, "
+                "rated by a Bradley-Terry fit (Elo-like: 1000 + 400 × log10 strength) with bootstrap "
+                "95% intervals; a tie or both-bad vote counts half.")
+    ranking = gr.Dataframe(headers=LEADERBOARD_COLUMNS, interactive=False)
+    ranking_plot = gr.ScatterPlot(x="model", y="rating", label="Ratings", sort="-y")
+    rank_button = gr.Button("Refresh leaderboard", size="sm")
+    rank_button.click(leaderboard, outputs=[ranking, ranking_plot], api_name="leaderboard")
+
+    gr.Markdown("#### On-policy rounds\nRuns of `python -m alignui iterate`: held-out accuracy (verifier) or "
+                "win rate against the starting model (other judges) after each round; round 0 is the start.")
+    rounds_plot = gr.LinePlot(x="round", y="value", color="run", label="Held-out measure by round")
+    rounds_table = gr.Dataframe(headers=ROUND_COLUMNS, interactive=False)
+    rounds_button = gr.Button("Refresh rounds", size="sm")
+    rounds_button.click(on_policy_rounds, outputs=[rounds_plot, rounds_table], api_name="on_policy_rounds")
+
     report_outputs = [summary, chart, per_prompt]
     agreement_button.click(rater_agreement, outputs=[agreement_summary, agreement_table], api_name="rater_agreement")
     run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
-                                max_new_tokens], outputs=[*report_outputs, history], api_name="evaluate")
+                                max_new_tokens, template], outputs=[*report_outputs, history], api_name="evaluate")
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
     refresh.click(list_models, outputs=[reference, aligned], api_visibility="private")
     refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
@@ -78,7 +101,7 @@ def render(tab: gr.Tab) -> None:
 
 @user_errors
 def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_model, max_new_tokens,
-             progress=gr.Progress()):
+             template=DEFAULT_TEMPLATE, progress=gr.Progress()):
     from alignui.evaluate import run
     from alignui.paths import allowed_path
 
@@ -92,9 +115,11 @@ def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_m
             items, source = run.held_out_prompts(dataset, float(held_out)), f"{dataset} (held out)"
         else:
             raise gr.Error("Upload a prompt file or pick a saved dataset.")
-        name = "verifier" if judge == "verifier" else f"reward-model:{allowed_path(reward_model, 'reward model')}"
+        kind = "reward model" if judge == "reward-model" else "model"
+        name = "verifier" if judge == "verifier" else f"{judge}:{allowed_path(reward_model, kind)}"
         report = run.evaluate(reference, aligned, items, name, int(max_new_tokens), source,
-                              progress=lambda done, total: progress((done, total), desc="Generating"))
+                              progress=lambda done, total: progress((done, total), desc="Generating"),
+                              judge_template=template if judge == "llm" else None)
     return *report_view(report), history_frame()
 
 
@@ -175,3 +200,26 @@ def history_row(report: dict) -> list:
             f"{report['wins']} / {report['ties']} / {report['losses']}",
             f"{report['win_rate']:.1%} ({report['ci_low']:.1%} – {report['ci_high']:.1%})", accuracy,
             report.get("owner") or ""]
+
+
+
+@user_errors
+def leaderboard():
+    import pandas as pd
+
+    from alignui.evaluate.leaderboard import leaderboard as fit
+
+    models = fit()["models"]
+    if not models:
+        raise gr.Error("No model has met another yet: vote in the Compare tab or run an evaluation.")
+    table = pd.DataFrame(models, columns=LEADERBOARD_COLUMNS)
+    return table, table[["model", "rating"]]
+
+
+def on_policy_rounds():
+    import pandas as pd
+
+    from alignui.iterate import by_round
+
+    table = pd.DataFrame(by_round(), columns=ROUND_COLUMNS)
+    return table[["run", "round", "value"]], table
