@@ -8,8 +8,7 @@ import os
 import sys
 
 from alignui import __version__
-from alignui.commands import (advise, data, demo, evaluate, feedback, iterate, jobs, leaderboard, models, train,
-                              users)
+from alignui.commands import advise, data, demo, evaluate, feedback, iterate, jobs, leaderboard, models, train, users
 from alignui.errors import AlignUIError
 
 GROUPS = [data, advise, train, jobs, feedback, evaluate, leaderboard, iterate, models, demo, users]

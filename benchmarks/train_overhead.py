@@ -61,10 +61,11 @@ def steady_rate(points: list[tuple[int, float]]) -> float:
 # ----- the alignui job -----
 def run_job(model: Path, data: Path, steps: int, args: dict = ARGS) -> dict:
     from alignui.recipe.spec import TrainSpec
+    from alignui.recipe.validate import validate
     from alignui.train import jobs, metrics
 
     spec = TrainSpec("dpo", str(model), str(data), args={**args, "max_steps": steps}, eval_fraction=0)
-    spec.validate()  # imports TRL once, outside the timed launch (the app and CLI have it loaded)
+    validate(spec)  # imports TRL once, outside the timed launch (the app and CLI have it loaded)
     submitted = time.time()
     job = jobs.wait(jobs.submit(spec)["job_id"], poll=0.2)
     if job["status"] != "succeeded":

@@ -14,8 +14,8 @@ from alignui import iterate
 from alignui.errors import NotFound
 from alignui.evaluate import judges
 from alignui.evaluate.judges import PromptItem
-from alignui.train import jobs
 from alignui.recipe.spec import TrainSpec
+from alignui.train import jobs
 
 ITEMS = [PromptItem([{"role": "user", "content": "2+2="}], "4"), PromptItem("3+3=", "6"),
          PromptItem("1+1=", "2")]

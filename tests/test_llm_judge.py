@@ -5,7 +5,6 @@ import json
 
 import pytest
 from conftest import run_cli
-
 from test_arena_models import aligned_model  # noqa: F401 (fixture)
 
 from alignui.errors import DataError

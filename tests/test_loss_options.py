@@ -5,9 +5,9 @@ import pytest
 from test_train_build import prepare
 
 from alignui.recipe import loss_options, ranges
-from alignui.train import build
 from alignui.recipe.spec import TrainSpec
 from alignui.recipe.validate import validate
+from alignui.train import build
 
 DPO_LOSSES = loss_options.field("loss_type", "dpo").values
 TINY = {"max_steps": 1, "per_device_train_batch_size": 2, "report_to": "none"}

@@ -7,8 +7,8 @@ import pytest
 from conftest import run_cli
 from test_train_data import data_file
 
-from alignui.train import jobs
 from alignui.recipe.spec import LoraSpec, TrainSpec
+from alignui.train import jobs
 
 ARGS = {"per_device_train_batch_size": 4, "max_length": 32, "max_steps": 2, "logging_steps": 1}
 
