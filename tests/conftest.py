@@ -33,7 +33,7 @@ def served_roots(base: Path) -> dict:
     return {"ALIGNUI_MODEL_DIRS": str(base), "ALIGNUI_DATA_DIRS": str(base)}
 
 
-def pytest_base(path: Path) -> Path:
+def session_temp_of(path: Path) -> Path:
     """The session's temp folder (pytest-of-USER/pytest-N) that `path` lies in."""
     return next((p for p in Path(path).resolve().parents if p.parent.name.startswith("pytest-of-")), Path(path))
 
@@ -57,7 +57,7 @@ def serve_app(home: Path, *args: str, env: dict | None = None):
     """Start `python app.py --port P ARGS` with data home `home`; yields (url, process), then stops it."""
     port = free_port()
     env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False",
-               **served_roots(pytest_base(home)), **(env or {}))
+               **served_roots(session_temp_of(home)), **(env or {}))
     log = open(home / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port), *args],

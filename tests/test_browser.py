@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, free_port, pytest_base, served_roots
+from conftest import ROOT, free_port, served_roots, session_temp_of
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
 
@@ -48,7 +48,7 @@ def serve_app(home: Path):
     """A real `python app.py` on a free port with its own data home; yields its URL."""
     port = free_port()
     env = dict(os.environ, ALIGNUI_HOME=str(home), GRADIO_ANALYTICS_ENABLED="False",
-               **served_roots(pytest_base(home)))  # pytest's temp folder: the tiny model and the data
+               **served_roots(session_temp_of(home)))  # pytest's temp folder: the tiny model and the data
     home.mkdir(parents=True, exist_ok=True)
     with open(home / "server.log", "w") as log:
         server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
