@@ -30,7 +30,7 @@ TRAINING_TIMEOUT_MS = 180_000
 #: Any single step of the page (an upload, a click's answer, a model load).
 STEP_TIMEOUT_MS = 60_000
 #: The run form's boxes a person changes for a three-step job, and the rest under "More TRL fields".
-TRAINING = {"Learning rate": "0.01", "Batch size per GPU": "2", "Gradient accumulation": "1", "Max length": "64"}
+TRAINING = {"Learning rate": "0.01", "Warmup": "0", "Batch size per GPU": "2", "Gradient accumulation": "1", "Max length": "64"}
 MORE_FIELDS = "max_steps=3\nlogging_steps=1"
 #: The tiny model's context is 256 tokens; the answers only need to exist.
 NEW_TOKENS = "12"
@@ -219,6 +219,7 @@ def train(page, model: Path, dataset: str, shots: Path) -> int:
     choose(page, panel.get_by_label("Algorithm", exact=True), "DPO")
     type_choice(panel.get_by_label("Model", exact=True), str(model))
     choose(page, panel.get_by_label("Dataset", exact=True), dataset)
+    choose(page, panel.get_by_label("Training method", exact=True), "full")  # the form presets LoRA for unknown sizes
     for label, value in TRAINING.items():
         panel.get_by_label(label, exact=True).fill(value)
     panel.get_by_role("textbox", name="More TRL fields").fill(MORE_FIELDS)
