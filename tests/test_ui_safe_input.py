@@ -39,13 +39,13 @@ def test_server_paths_outside_the_roots_are_refused_alike_in_every_tab(client, t
 
     both(lambda p: (p,), api_name="/dataset_facts")
     both(lambda p: (p,), api_name="/read_model")
-    both(lambda p: ("dpo", p, "my-pairs", *form_values("dpo")), api_name="/launch")
-    both(lambda p: ("dpo", "Org/model", p, *form_values("dpo")), api_name="/launch")
+    both(lambda p: ("dpo", p, "my-pairs", *form_values("dpo"), "local"), api_name="/launch")
+    both(lambda p: ("dpo", "Org/model", p, *form_values("dpo"), "local"), api_name="/launch")
     data = tmp_path / "pairs.jsonl"
     data.write_text(json.dumps({"prompt": "p", "chosen": "a", "rejected": "b"}) + "\n")
     both(lambda p: (handle_file(str(data)), p), api_name="/inspect")
     sampling = [1.0, 1.0, 0, 4]
-    both(lambda p: ("hi", p, "Org/model", False, *sampling), api_name="/generate")
+    both(lambda p: ("hi", p, "Org/model", False, True, *sampling), api_name="/generate")
     both(lambda p: (p, "Org/model", handle_file(str(data)), None, 0.05, "verifier", "", 4), api_name="/evaluate")
     both(lambda p: ("Org/model", "Org/other", handle_file(str(data)), None, 0.05, "reward-model", p, 4),
          api_name="/evaluate")
@@ -69,7 +69,8 @@ def test_an_empty_model_never_starts_a_job(client, tmp_path):
     data = tmp_path / "pairs.jsonl"
     data.write_text(json.dumps({"prompt": "p", "chosen": "a", "rejected": "b"}) + "\n")
     before = client.predict(api_name="/jobs")["data"]
-    assert "model is empty" in refused(client, "dpo", "", str(data), *form_values("dpo"), api_name="/launch")
+    assert "model is empty" in refused(client, "dpo", "", str(data), *form_values("dpo"), "local",
+                                           api_name="/launch")
     assert client.predict(api_name="/jobs")["data"] == before
 
 
@@ -77,5 +78,5 @@ def test_nan_and_overflow_are_refused_by_the_train_tab(client):
     for setting, problem in (("beta=NaN", "beta: NaN is not a finite number"),
                              ("max_steps=Infinity", "max_steps: Infinity is not a finite number"),
                              ("learning_rate=1e400", "learning_rate: 1e400 is too large a number")):
-        assert problem in refused(client, "dpo", "Org/model", "", *form_values("dpo", extra=setting),
+        assert problem in refused(client, "dpo", "Org/model", "", *form_values("dpo", extra=setting), "local",
                                   api_name="/launch")

@@ -28,7 +28,7 @@ def filled(updates) -> dict:
 
 def launch(client, model, data, settings, algorithm="dpo", lora=False, extra=""):
     return client.predict(algorithm, str(model), str(data), *form_values(algorithm, settings, lora, extra),
-                          api_name="/launch")
+                          "local", api_name="/launch")
 
 
 def watch_until_ended(client, job_id, timeout=150):

@@ -80,7 +80,7 @@ def start_in_background(args) -> dict:
     import subprocess
 
     from alignui import iterate
-    from alignui.train.jobs import _environment
+    from alignui.train.backends.local import environment
 
     number = iterate.new_id()
     log = iterate._folder(number) / "log.txt"
@@ -92,5 +92,5 @@ def start_in_background(args) -> dict:
             argv += ["--" + flag.replace("_", "-"), str(value)]
     with log.open("a") as out:
         subprocess.Popen([sys.executable, "-m", "alignui", *argv], stdin=subprocess.DEVNULL, stdout=out,
-                         stderr=subprocess.STDOUT, env=_environment(), start_new_session=True)
+                         stderr=subprocess.STDOUT, env=environment(), start_new_session=True)
     return {"iteration_id": number, "status": "running", "log": str(log)}
