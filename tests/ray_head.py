@@ -42,11 +42,20 @@ def local_head(num_cpus: int = 2, start_timeout: float = 120):
     # whose working folder is /tmp would import Ray's own /tmp/ray folder instead of the ray package.
     root = Path(tempfile.mkdtemp(prefix="ah", dir="/tmp"))
     workers = free_port_range()
-    dashboard = free_port()
-    ports = {"--port": free_port(), "--dashboard-port": dashboard, "--node-manager-port": free_port(),
-             "--object-manager-port": free_port(), "--dashboard-agent-listen-port": free_port(),
-             "--dashboard-agent-grpc-port": free_port(), "--metrics-export-port": free_port(),
-             "--runtime-env-agent-port": free_port(), "--ray-client-server-port": free_port(),
+    taken = set(range(workers, workers + 100))
+
+    def outside() -> int:
+        """A free port, distinct and outside the worker range: Ray refuses any port used twice."""
+        while (port := free_port()) in taken:
+            pass
+        taken.add(port)
+        return port
+
+    dashboard = outside()
+    ports = {"--port": outside(), "--dashboard-port": dashboard, "--node-manager-port": outside(),
+             "--object-manager-port": outside(), "--dashboard-agent-listen-port": outside(),
+             "--dashboard-agent-grpc-port": outside(), "--metrics-export-port": outside(),
+             "--runtime-env-agent-port": outside(), "--ray-client-server-port": outside(),
              "--min-worker-port": workers, "--max-worker-port": workers + 99}
     bin_dir = Path(sys.executable).parent  # the job's `python` is this environment's
     env = dict(os.environ, RAY_USAGE_STATS_ENABLED="0", PATH=os.pathsep.join([str(bin_dir), os.environ["PATH"]]))
