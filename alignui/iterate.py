@@ -13,6 +13,9 @@ Each round:
 5. measures the new model on the held-out prompts: greedy accuracy for the verifier, else the judge's
    win rate against the recipe's starting model (stored as an evaluation, so it reaches the leaderboard).
 
+The held-out prompts are a file of their own (`heldout`) or, without one, a share of the prompt file
+(`heldout_fraction`, split by prompt like a training run's validation set) that no round trains on.
+
 A run's record (settings and one entry per finished round) is `iterations/<id>/iteration.json` in the
 data home, rewritten after every round; the round datasets sit next to it.
 """
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from alignui import settings
+from alignui.data.split import DEFAULT_FRACTION, split_rows
 from alignui.errors import AlignUIError, DataError, NotFound, SpecError
 from alignui.evaluate import judges
 from alignui.evaluate.judges import PromptItem
@@ -50,7 +54,10 @@ class IterateSettings:
     samples: int = 4
     """Answers sampled per prompt and round (K)."""
     heldout: str | None = None
-    """Prompt file the rounds are measured on; none measures nothing."""
+    """Prompt file the rounds are measured on; without one, a share of `prompts` is held out instead."""
+    heldout_fraction: float = DEFAULT_FRACTION
+    """Without `heldout`: the share of the prompts kept out of every round and measured on (0: measure
+    nothing)."""
     temperature: float = 1.0
     """Sampling temperature for the round's answers (held-out answers are greedy)."""
     max_new_tokens: int = 64
@@ -92,7 +99,10 @@ def run(config: IterateSettings, progress: Callable[[str], None] = lambda messag
     if config.rounds < 1 or config.samples < 2:
         raise SpecError("iterate needs --rounds 1 or more and --samples 2 or more (pairs need two answers)")
     items = read_prompts(config.prompts)
-    heldout = read_prompts(config.heldout) if config.heldout else []
+    if config.heldout:
+        heldout = read_prompts(config.heldout)
+    else:
+        items, heldout = hold_out(items, config.heldout_fraction)
     judge = judges.make(config.judge, config.judge_template)
     judge.check(items)
     if heldout:
@@ -137,6 +147,12 @@ def run(config: IterateSettings, progress: Callable[[str], None] = lambda messag
     finally:
         _save(record)
     return record.to_dict()
+
+
+def hold_out(items: list[PromptItem], fraction: float) -> tuple[list[PromptItem], list[PromptItem]]:
+    """(prompts to train on, held-out prompts): `fraction` of the prompts, each prompt on one side."""
+    train, held = split_rows([{"prompt": item.prompt, "item": index} for index, item in enumerate(items)], fraction)
+    return [items[row["item"]] for row in train], [items[row["item"]] for row in held]
 
 
 def sample_answers(policy: str, items: list[PromptItem], config: IterateSettings, seed: int) -> list[list[str]]:

@@ -11,7 +11,7 @@ from conftest import run_cli
 from test_arena_models import build_reward_model, built_once
 
 from alignui import iterate
-from alignui.errors import NotFound
+from alignui.errors import DataError, NotFound
 from alignui.evaluate import judges
 from alignui.evaluate.judges import PromptItem
 from alignui.recipe.spec import TrainSpec
@@ -92,7 +92,7 @@ def test_without_wait_the_rounds_run_in_the_background(recipe, prompt_files, tmp
     prompts, _ = prompt_files
     started = json.loads(run_cli("iterate", "--recipe", recipe, "--prompts", prompts, "--judge",
                                  f"reward-model:{reward}", "--rounds", "1", "--samples", "2", "--max-new-tokens", "6",
-                                 "--json", home=alignui_home, check=True).stdout)
+                                 "--heldout-fraction", "0", "--json", home=alignui_home, check=True).stdout)
     assert started["status"] == "running"
     deadline = time.time() + 240
     while time.time() < deadline:
@@ -105,6 +105,17 @@ def test_without_wait_the_rounds_run_in_the_background(recipe, prompt_files, tmp
         time.sleep(1)
     assert record["status"] == "succeeded", record.get("error")
     assert len(record["rounds"]) == 1 and "win_rate" not in record["rounds"][0]  # no held-out prompts
+
+
+def test_without_a_heldout_file_a_share_of_the_prompts_is_kept_out_of_every_round():
+    items = [PromptItem(f"What is {n} + 2?", str(n + 2)) for n in range(40)] * 2  # each prompt twice
+    train, held = iterate.hold_out(items, 0.1)
+    assert 6 <= len(held) <= 10 and len(train) + len(held) == len(items)
+    assert not {i.prompt for i in train} & {i.prompt for i in held}
+    assert iterate.hold_out(items, 0.1) == (train, held)  # the same split every time
+    assert iterate.hold_out(items, 0) == (items, [])
+    with pytest.raises(DataError, match="validation split"):
+        iterate.hold_out(items, 1.5)
 
 
 def test_bad_settings_are_refused_before_any_job(recipe, prompt_files, tmp_path, alignui_home):

@@ -36,4 +36,4 @@ def test_no_layer_reaches_upward(layer, never):
 def test_the_package_ships_the_demo():
     assert (PACKAGE / "assets" / "demo" / "model" / "config.json").is_file()  # alignui/assets is assets/
     assert sorted(p.stem for p in (PACKAGE / "assets" / "demo" / "recipes").glob("*.yaml")) == [
-        "dpo", "grpo", "ipo", "kto", "orpo", "sft", "simpo"]
+        "dpo", "grpo", "ipo", "kto", "orpo", "reward", "sft", "simpo"]

@@ -14,7 +14,7 @@ def register(subparsers) -> None:
         "iterate", help="on-policy rounds: sample, judge, pair best vs worst, train, measure",
         description="Each round samples --samples answers per prompt from the current model, scores them "
                     "with the judge, pairs each prompt's best answer with its worst, trains one round of the "
-                    "recipe (a training job) on those pairs, and measures the new model on --heldout.")
+                    "recipe (a training job) on those pairs, and measures the new model on the held-out prompts.")
     iterate.add_argument("--recipe", metavar="FILE", help="training recipe (TrainSpec YAML): model, "
                          "algorithm (dpo, ipo, simpo, orpo) and hyperparameters; its dataset is replaced")
     iterate.add_argument("--prompts", metavar="FILE", help="prompt file (`prompt`; `answer` for the verifier)")
@@ -24,7 +24,11 @@ def register(subparsers) -> None:
     iterate.add_argument("--rounds", type=int, default=DEFAULTS.rounds, metavar="R")
     iterate.add_argument("--samples", type=int, default=DEFAULTS.samples, metavar="K",
                          help=f"answers sampled per prompt and round (default {DEFAULTS.samples})")
-    iterate.add_argument("--heldout", metavar="FILE", help="prompts each round is measured on")
+    iterate.add_argument("--heldout", metavar="FILE", help="prompts each round is measured on (default: a "
+                         "share of --prompts that no round trains on)")
+    iterate.add_argument("--heldout-fraction", type=float, default=DEFAULTS.heldout_fraction, metavar="F",
+                         help=f"without --heldout, the share of --prompts held out and measured on (default "
+                              f"{DEFAULTS.heldout_fraction}; 0 measures nothing)")
     iterate.add_argument("--temperature", type=float, default=DEFAULTS.temperature,
                          help=f"sampling temperature (default {DEFAULTS.temperature})")
     iterate.add_argument("--max-new-tokens", type=int, default=DEFAULTS.max_new_tokens, metavar="N",
@@ -54,7 +58,8 @@ def run_iterate(args) -> int:
         raise SpecError("give --recipe FILE and --prompts FILE")
     config = IterateSettings(
         recipe=args.recipe, prompts=args.prompts, judge=args.judge, rounds=args.rounds, samples=args.samples,
-        heldout=args.heldout, temperature=args.temperature, max_new_tokens=args.max_new_tokens,
+        heldout=args.heldout, heldout_fraction=args.heldout_fraction, temperature=args.temperature,
+        max_new_tokens=args.max_new_tokens,
         judge_template=judges.read_template(args.judge_template) if args.judge_template else None)
     if not args.wait:
         found = start_in_background(args)
@@ -85,8 +90,8 @@ def start_in_background(args) -> dict:
     number = iterate.new_id()
     log = iterate._folder(number) / "log.txt"
     argv = ["iterate", "--wait", "--id", str(number)]
-    for flag in ("recipe", "prompts", "judge", "judge_template", "rounds", "samples", "heldout", "temperature",
-                 "max_new_tokens"):
+    for flag in ("recipe", "prompts", "judge", "judge_template", "rounds", "samples", "heldout",
+                 "heldout_fraction", "temperature", "max_new_tokens"):
         value = getattr(args, flag)
         if value is not None:
             argv += ["--" + flag.replace("_", "-"), str(value)]
