@@ -202,6 +202,17 @@ def test_seven_b_on_24_gb_trains_with_lora_and_fits():
     assert advice.to_dict()["memory"]["fits"] is True
 
 
+def test_on_a_small_gpu_reference_methods_mention_lora_and_precomputed_reference_log_probs():
+    advice = advise(Situation("preference", gpu_memory_gb=16, model_size_b=1))
+    for name in ("dpo", "ipo"):
+        caution = " ".join(advice.get(name).cautions)
+        assert "train it with LoRA" in caution and "precompute_ref_log_probs" in caution
+    assert "precompute_ref_log_probs" in " ".join(advise(Situation("unpaired_preference", gpu_memory_gb=16)).best.cautions)
+    grpo = advise(Situation("prompt_only", gpu_memory_gb=16, verifiable=True)).get("grpo")
+    assert grpo.needs_reference and "precompute_ref_log_probs" not in " ".join(grpo.cautions)  # not a GRPO field
+    assert not any("precompute" in c for c in advise(Situation("preference", gpu_memory_gb=80)).get("dpo").cautions)
+
+
 def test_algorithms_that_do_not_fit_are_demoted_below_those_that_do():
     # 65B on 42 GB: QLoRA SFT (one sequence per example) fits, the pairwise methods (two) do not.
     advice = advise(Situation("preference", gpu_memory_gb=42, model_size_b=65))

@@ -117,6 +117,15 @@ def test_suggestions_include_checkpointing_a_smaller_batch_and_a_reference_free_
     assert "turn on activation checkpointing" in changes
     assert "per_device_train_batch_size 1 (multiply gradient_accumulation_steps by 2" in changes
     assert "SimPO or ORPO" in changes and "max_length 512" in changes
+    assert "turn on precompute_ref_log_probs" in changes
+
+
+def test_precomputed_reference_log_probs_leave_no_reference_copy():
+    query = query_from_spec(TrainSpec("dpo", "m", "d", args={"precompute_ref_log_probs": True}), 1)
+    assert query.reference is False and estimate(query).parts["reference"] == 0
+    assert estimate(query_from_spec(TrainSpec("dpo", "m", "d"), 1)).parts["reference"] > 0
+    lora = estimate(MemoryQuery("dpo", 7, method="lora", activation_checkpointing=False, batch_size=8), 16)
+    assert not lora.fits and all("precompute" not in s.change for s in lora.suggestions)  # no copy to drop
 
 
 def test_when_nothing_single_fits_one_combined_change_is_offered():

@@ -70,6 +70,18 @@ def test_simpo_has_a_target_margin():
     assert args["simpo_gamma"] == pytest.approx(args["beta"] * 0.5)
 
 
+def test_dpo_and_grpo_notes_name_the_loss_alternatives_with_their_reasons():
+    from alignui.recipe import loss_options
+
+    dpo = " ".join(preset("dpo").notes)
+    assert "[sigmoid, sft] with loss_weights [1, 0.2]" in dpo and "RPO-style" in dpo and "keeps them likely" in dpo
+    grpo = " ".join(preset("grpo").notes)
+    assert loss_options.reason("loss_type", "grpo", "dr_grpo") in grpo
+    assert "sequence — GSPO" in grpo and loss_options.reason("importance_sampling_level", "grpo", "sequence") in grpo
+    assert not any("loss_type" in note for note in preset("simpo").notes + preset("kto").notes)
+    assert "loss_type" not in preset("dpo").args  # TRL's default stays: the note only names the alternative
+
+
 def test_grpo_presets_generations_clip_and_kl():
     args = preset("grpo").args
     assert (args["num_generations"], args["epsilon"], args["beta"]) == (8, 0.2, 0.04)

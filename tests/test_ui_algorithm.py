@@ -67,11 +67,33 @@ def test_preset_fills_the_form_with_fields_for_that_algorithm_only(client):
     assert values["beta"] == 2.0 and values["simpo_gamma"] == 1.0 and values["method"] == "lora"
     visible = shown(updates)
     assert visible["simpo_gamma"] and not visible["desirable_weight"] and not visible["num_generations"]
+    assert not any(visible[name] for name in ("dpo_loss_type", "loss_weights", "grpo_loss_type", "scale_rewards"))
+    dpo = shown(client.predict("dpo", *PAIRS_24GB_7B, api_name="/preset"))
+    assert dpo["dpo_loss_type"] and dpo["loss_weights"] and dpo["precompute_ref_log_probs"]
     kto = shown(client.predict("kto", *PAIRS_24GB_7B, api_name="/preset"))
     assert kto["desirable_weight"] and kto["undesirable_weight"] and not kto["simpo_gamma"]
     orpo = client.predict("orpo", *PAIRS_24GB_7B, api_name="/preset")
     assert orpo[form.NAMES.index("beta")]["label"] == "lambda (TRL's beta)"
     assert all(update["info"] for update in orpo)
+
+
+@pytest.mark.parametrize("algorithm", ["dpo", "grpo"])
+def test_loss_choices_render_as_dropdowns_with_every_reason(algorithm):
+    import gradio as gr
+
+    from alignui.recipe import loss_options
+    from alignui.ui import run_form
+
+    with gr.Blocks():
+        fields = dict(zip(form.NAMES, run_form.render(algorithm)))
+    for choices in loss_options.FIELDS:
+        name = {"loss_type": f"{choices.algorithms[0]}_loss_type"}.get(choices.name, choices.name)
+        box = fields[name]
+        assert isinstance(box, gr.Dropdown) and box.multiselect is choices.multiple
+        assert box.visible is (algorithm in choices.algorithms)
+        assert all(f"{c.value}: {c.reason}" in box.info for c in choices.choices)
+    assert fields["dpo_loss_type"].value == [] and fields["loss_weights"].visible is (algorithm == "dpo")
+    assert fields["precompute_ref_log_probs"].visible is (algorithm == "dpo")
 
 
 def test_preset_for_an_algorithm_the_data_cannot_use_says_why(client):
@@ -87,6 +109,11 @@ def test_validation_accepts_presets_and_refuses_bad_values(client):
     with pytest.raises(AppError, match="learning_rate 2e-05 is too high for DPO on a 7B model"):
         client.predict("dpo", "", "", 7, *form_values("dpo", learning_rate=2e-5),
                        api_name="/validate_hyperparameters")
+    mixed = form_values("dpo", loss_type=["sigmoid", "sft"], loss_weights=[1.0, 0.2], precompute_ref_log_probs=True)
+    assert client.predict("dpo", "", "", 7, *mixed, api_name="/validate_hyperparameters").startswith("✅")
+    mixed[form.NAMES.index("loss_weights")] = "1"
+    with pytest.raises(AppError, match="Loss weights: loss_weights has 1 number"):
+        client.predict("dpo", "", "", 7, *mixed, api_name="/validate_hyperparameters")
 
 
 def test_validation_gives_advice_for_a_demo_models_learning_rate(client):

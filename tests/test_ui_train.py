@@ -87,16 +87,21 @@ def test_a_bad_setting_is_refused_with_the_field_name(client, tmp_path, tiny_mod
         launch(client, tiny_model, data_file(tmp_path, "dpo"), "max_step=3")
 
 
-def test_a_recipe_fills_every_field_of_the_form(client, tmp_path):
+@pytest.mark.parametrize("algorithm, losses", [
+    ("grpo", {"loss_type": "dr_grpo", "importance_sampling_level": "sequence", "scale_rewards": "batch"}),
+    ("dpo", {"loss_type": ["sigmoid", "sft"], "loss_weights": [1.0, 0.2], "precompute_ref_log_probs": True}),
+])
+def test_a_recipe_fills_every_field_of_the_form(client, tmp_path, algorithm, losses):
     recipe = tmp_path / "recipe.yaml"
-    spec = TrainSpec("grpo", "/models/base", "my-prompts", args={"beta": 0.02, "max_steps": 10, "seed": 7},
+    spec = TrainSpec(algorithm, "/models/base", "my-prompts", args={"beta": 0.02, "max_steps": 10, "seed": 7, **losses},
                      lora=LoraSpec(r=8, alpha=4, dropout=0.1, target_modules=["q_proj", "v_proj"],
                                    quantize_4bit=True),
                      hardware=HardwareSpec(gpus="0,1", processes=2, distributed="fsdp", machines=2, machine_rank=1,
                                            main_address="10.0.0.2", main_port=29600),
-                     eval_fraction=0.1, reward_model="/models/judge")
+                     eval_fraction=0.1, reward_model="/models/judge" if algorithm == "grpo" else "")
     spec.save(recipe)
     algorithm, model, dataset, *values = client.predict(handle_file(str(recipe)), api_name="/load_recipe")
+    assert filled(values)["extra"] == "max_steps=10\nseed=7"  # the losses have their own fields
     assert form.spec_from_values(algorithm, model, dataset, filled(values)) == spec
 
 

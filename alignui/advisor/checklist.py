@@ -29,7 +29,7 @@ from alignui.advisor import conversions, memory
 from alignui.advisor.advice import SFT_FIRST, Advice, Recommendation, Rejection
 from alignui.errors import SpecError
 from alignui.model_info import ModelShape
-from alignui.recipe import presets
+from alignui.recipe import presets, ranges
 
 #: Per data type, the order used when no rule decides.
 BASE_ORDER = {
@@ -233,8 +233,12 @@ def _situation_notes(rec: Recommendation, s: Situation) -> None:
         rec.cautions.append(f"SFT before {title} is {SFT_FIRST[algorithm]} (the article's comparison "
                             f"table){ramble}.")
     if rec.needs_reference and s.gpu_memory_gb is not None and s.gpu_memory_gb <= SMALL_GPU_GB:
+        precompute = ""
+        if ranges.applies("precompute_ref_log_probs", algorithm):
+            precompute = ("; with full fine-tuning, precompute_ref_log_probs scores the data with the reference "
+                          "once, before training, so it leaves memory")
         rec.cautions.append(f"{title} keeps a reference model: on {s.gpu_memory_gb:g} GB train it with LoRA, "
-                            "whose reference is the base model with adapters off (no second copy).")
+                            f"whose reference is the base model with adapters off (no second copy){precompute}.")
     if algorithm == "kto" and rec.conversion is None and s.label_counts is None:
         rec.cautions.append("Label balance unknown: keep desirable:undesirable within 1:1-4:1, or raise "
                             "undesirable_weight.")

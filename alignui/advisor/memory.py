@@ -12,7 +12,9 @@ card reports 24 GiB):
   in fp32 (16 bytes each as above).
 - Reference model: DPO, IPO, KTO and GRPO (with beta > 0) keep a frozen policy copy in 16-bit;
   SimPO, ORPO and SFT keep none (the article's comparison table: 2 models vs 1). With LoRA or
-  QLoRA the reference is the base with the adapters disabled (peft), so it costs nothing extra.
+  QLoRA the reference is the base with the adapters disabled (peft), so it costs nothing extra;
+  with precompute_ref_log_probs (DPO, IPO, KTO) TRL scores the data with it once before training
+  and trains without it.
 - Activations, per layer and token: 34 x hidden bytes in 16-bit without recomputation, when
   attention scores are not stored (flash/SDPA attention); with activation checkpointing only the
   layer input (2 x hidden) is kept per layer, plus one layer's 34 x hidden while it is
@@ -263,6 +265,9 @@ def suggest(query: MemoryQuery, capacity_gb: float) -> list[Suggestion]:
         consider("train LoRA adapters (the reference is then the base with adapters off)", {"method": "lora"})
     if query.method != "qlora":
         consider("QLoRA: 4-bit base with LoRA adapters (needs CUDA and bitsandbytes)", {"method": "qlora"})
+    if uses_reference(query) and query.algorithm in ("dpo", "ipo", "kto"):
+        consider("turn on precompute_ref_log_probs (the reference scores the data once before training and "
+                 "leaves memory)", {"reference": False})
     if uses_reference(query) and query.algorithm in ("dpo", "ipo"):
         consider("a reference-free algorithm on the same pairs: SimPO or ORPO", {"algorithm": "simpo"})
     if uses_reference(query) and query.algorithm == "grpo":
@@ -327,6 +332,7 @@ def query_from_spec(spec, params_b: float, shape: ModelShape | None = None) -> M
     batch = int(args.get("per_device_train_batch_size", 8))
     seq_len = int(args.get("max_length", 1024))
     generation_batch = None
+    precomputed = args.get("precompute_ref_log_probs") is True  # TRL trains without the reference then
     if spec.algorithm == "grpo":
         seq_len = 512 + int(args.get("max_completion_length", 512))  # prompts up to ~512 tokens
         generation_batch = batch * int(args.get("gradient_accumulation_steps", 1))
@@ -339,6 +345,6 @@ def query_from_spec(spec, params_b: float, shape: ModelShape | None = None) -> M
         sharding=SHARDING_OF_DISTRIBUTED.get(spec.hardware.distributed, "none"),
         lora_rank=spec.lora.r if spec.lora else 16,
         generation_batch=generation_batch,
-        reference=False if spec.algorithm == "grpo" and args.get("beta", 0.0) == 0 else None,
+        reference=False if precomputed or (spec.algorithm == "grpo" and args.get("beta", 0.0) == 0) else None,
         shape=shape,
     )

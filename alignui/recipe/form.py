@@ -1,26 +1,39 @@
 """The run form: its fields in order, which algorithm shows which, and the spec it makes.
 
 One table serves the Algorithm tab and the Train tab alike. It holds the TRL fields of
-`ranges.FIELDS` that people tune, every other part of a TrainSpec (precision, training method and
-LoRA, GPUs, processes, distribution, machines, validation share, GRPO's reward model) and a "more
-fields" box of FIELD=VALUE lines (the same syntax as `--set`) for any further TRL field, so a spec
-survives a round trip through the form unchanged.
+`ranges.FIELDS` that people tune, the loss choices of `loss_options.FIELDS` (each choice's reason in
+the field's help), every other part of a TrainSpec (precision, training method and LoRA, GPUs,
+processes, distribution, machines, validation share, GRPO's reward model) and a "more fields" box of
+FIELD=VALUE lines (the same syntax as `--set`) for any further TRL field, so a spec survives a round
+trip through the form unchanged. A TRL field hidden for the spec's algorithm (IPO's loss_type, which
+IPO fixes, or KTO's own loss_type) stays under more fields.
+
+DPO's losses and their weights are lists in the form and in the spec, as TRL 1.16's DPOConfig holds
+them: a recipe's `loss_type: hinge` comes back as `[hinge]`, which TRL reads the same (and `validate`
+makes it so anyway).
 """
 
 from dataclasses import dataclass
 
 from alignui import algorithms
 from alignui.errors import SpecError
-from alignui.recipe import ranges
-from alignui.recipe.assignments import format_assignments, parse_assignments
+from alignui.recipe import loss_options, ranges
+from alignui.recipe.assignments import format_assignments, format_value, parse_assignments, parse_value
 from alignui.recipe.spec import DISTRIBUTED, EVAL_FRACTION, HardwareSpec, LoraSpec, TrainSpec
 
 TRL_FIELDS = (
     "learning_rate", "beta", "simpo_gamma", "desirable_weight", "undesirable_weight",
     "num_generations", "epsilon", "max_completion_length",
     "num_train_epochs", "warmup_steps", "per_device_train_batch_size", "gradient_accumulation_steps",
-    "max_length", "activation_checkpointing",
+    "max_length", "precompute_ref_log_probs", "activation_checkpointing",
 )
+#: The loss choices by form name: DPO and GRPO both call theirs loss_type.
+CHOICE_FIELDS = {
+    "dpo_loss_type": loss_options.field("loss_type", "dpo"),
+    "grpo_loss_type": loss_options.field("loss_type", "grpo"),
+    "importance_sampling_level": loss_options.field("importance_sampling_level", "grpo"),
+    "scale_rewards": loss_options.field("scale_rewards", "grpo"),
+}
 METHODS = ("full", "lora", "qlora")
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 #: The TRL precision flags each choice sets ("auto": bf16 on GPUs that have it, fp16 on older GPUs, fp32 on CPU).
@@ -35,7 +48,7 @@ class FormField:
     label: str
     help: str
     kind: str
-    """number, integer, choice or text."""
+    """number, integer, choice, choices (any number of them, a list) or text."""
     choices: tuple[str, ...] = ()
     algorithms: tuple[str, ...] = tuple(algorithms.ALGORITHMS)
     """Algorithms the field is shown for."""
@@ -43,9 +56,11 @@ class FormField:
     """The accepted values in words (empty: any value of its kind)."""
 
 
+#: The choice that leaves a TRL field out of the spec.
+TRL_DEFAULT = "TRL default"
 #: A true/false TRL field as a choice, so "leave TRL's default" survives the round trip (a browser
 #: checkbox cannot be empty).
-SWITCH = {"TRL default": None, "on": True, "off": False}
+SWITCH = {TRL_DEFAULT: None, "on": True, "off": False}
 
 
 def _trl_field(name: str) -> FormField:
@@ -56,7 +71,21 @@ def _trl_field(name: str) -> FormField:
     return FormField(name, spec.label, spec.help, kind, algorithms=spec.algorithms, valid=spec.allowed)
 
 
+def _choice_field(name: str, spec: loss_options.ChoiceField) -> FormField:
+    """A loss choice, its help listing every choice with its reason, one a line."""
+    reasons = "".join(f"\n- {c.value}: {c.reason}" for c in spec.choices)
+    if spec.multiple:
+        return FormField(name, spec.label, f"{spec.help} None picked: TRL's default.{reasons}", "choices",
+                         spec.values, spec.algorithms)
+    return FormField(name, spec.label, spec.help + reasons, "choice", (TRL_DEFAULT, *spec.values), spec.algorithms)
+
+
 FIELDS = [_trl_field(name) for name in TRL_FIELDS] + [
+    _choice_field("dpo_loss_type", CHOICE_FIELDS["dpo_loss_type"]),
+    FormField("loss_weights", "Loss weights", "One weight per DPO loss picked, in order, e.g. 1, 0.2 for sigmoid "
+              "and sft; empty: each loss weighs 1.", "text", algorithms=("dpo",),
+              valid="numbers of at least 0, one per loss"),
+    *(_choice_field(name, spec) for name, spec in CHOICE_FIELDS.items() if name != "dpo_loss_type"),
     FormField("precision", "Precision", "auto: bf16 on GPUs that have it, fp16 on older GPUs, fp32 on CPU.",
               "choice", PRECISIONS),
     FormField("method", "Training method", (
@@ -111,9 +140,22 @@ def shown(name: str, algorithm: str) -> bool:
 
 
 def values_from_spec(spec: TrainSpec) -> dict:
-    """Every form field's value for a spec (None where the spec leaves a TRL default)."""
+    """Every form field's value for a spec (None, "TRL default" or empty where the spec leaves TRL's default)."""
     args = dict(spec.args)
-    values = {name: _shown_value(name, args.pop(name, None)) for name in TRL_FIELDS}
+
+    def take(name: str, arg: str):
+        """The spec's value of a field shown for its algorithm (a hidden one stays under more fields)."""
+        return args.pop(arg, None) if shown(name, spec.algorithm) else None
+
+    values = {name: _shown_value(name, take(name, name)) for name in TRL_FIELDS}
+    for name, choice in CHOICE_FIELDS.items():
+        value = take(name, choice.name)
+        if value is None:
+            values[name] = [] if choice.multiple else TRL_DEFAULT
+        else:
+            values[name] = _listed(value) if choice.multiple else value
+    weights = take("loss_weights", "loss_weights")
+    values["loss_weights"] = "" if weights is None else ", ".join(map(format_value, _listed(weights)))
     precision = next((name for name, flags in PRECISION_ARGS.items()
                       if {k: args.get(k) for k in ("bf16", "fp16") if k in args} == flags), None)
     if precision is None:  # an unusual combination stays under more fields, as it is
@@ -140,10 +182,11 @@ def spec_from_values(algorithm: str, model: str, dataset: str, values: dict) -> 
     """The TrainSpec a filled form describes (fields hidden for the algorithm are ignored)."""
     algorithms.get(algorithm)
     precision = values.get("precision") or "auto"
-    extra = _extra(values.get("extra"), precision)
+    extra = _extra(values.get("extra"), algorithm, precision)
     args = {name: _number(name, values.get(name)) for name in TRL_FIELDS
             if shown(name, algorithm) and values.get(name) not in (None, "")}
     args = {name: value for name, value in args.items() if value is not None}
+    args.update(_loss_args(algorithm, values))
     if precision not in PRECISIONS:
         raise SpecError(f"precision {precision!r} must be one of {', '.join(PRECISIONS)}")
     args.update(PRECISION_ARGS[precision])
@@ -204,15 +247,47 @@ def _number(name: str, value):
     return value
 
 
+def _loss_args(algorithm: str, values: dict) -> dict:
+    """The loss choices and weights picked for the algorithm, under TRL's names; SpecError naming the
+    form field of a value loss_options refuses."""
+    args = {}
+    for name, choice in CHOICE_FIELDS.items():
+        value = values.get(name)
+        if not shown(name, algorithm) or value in (None, "", [], TRL_DEFAULT):
+            continue
+        args[choice.name] = _listed(value) if choice.multiple else value
+        _refuse(name, loss_options.check(algorithm, {choice.name: args[choice.name]}))
+    weights = str(values.get("loss_weights") or "").strip().strip("[]")  # "[1, 0.2]" as a recipe writes it
+    if shown("loss_weights", algorithm) and weights:
+        args["loss_weights"] = [parse_value(part, "loss_weights") for part in weights.split(",")]
+        _refuse("loss_weights", loss_options.check(algorithm, args))
+    return args
+
+
+def _listed(value) -> list:
+    """A value TRL holds as a list (DPO's loss_type and loss_weights): a single one as one element."""
+    return value if isinstance(value, list) else [value]
+
+
+def _refuse(name: str, errors: list[str]) -> None:
+    if errors:
+        raise SpecError(f"{BY_NAME[name].label}: {'; '.join(errors)}")
+
+
 def _targets(text) -> str | list[str]:
     names = [part.strip() for part in str(text or "all-linear").split(",") if part.strip()]
     return "all-linear" if names in ([], ["all-linear"]) else names
 
 
-def _extra(text, precision: str) -> dict:
+def _extra(text, algorithm: str, precision: str) -> dict:
     extra = parse_assignments(str(text or "").splitlines())
-    own = set(NAMES) - {"extra"} | (set() if precision == "auto" else {"bf16", "fp16"})
-    clash = sorted(set(extra) & own)
+    own = {} if precision == "auto" else {"bf16": "", "fp16": ""}
+    for name in NAMES:  # TRL's name of each field shown, with the label where the form names it otherwise
+        if name != "extra" and shown(name, algorithm):
+            arg = CHOICE_FIELDS[name].name if name in CHOICE_FIELDS else name
+            own[arg] = "" if arg == name else f" ({BY_NAME[name].label})"
+    clash = sorted(set(extra) & set(own))
     if clash:
-        raise SpecError(f"set {', '.join(clash)} in its own form field, not under more fields")
+        raise SpecError(f"set {', '.join(name + own[name] for name in clash)} in its own form field, "
+                        "not under more fields")
     return extra

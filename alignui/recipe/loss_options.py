@@ -46,7 +46,7 @@ FIELDS = [
         Choice("apo_zero", "APO-zero: when chosen answers beat the model's own, raise chosen, lower rejected."),
         Choice("apo_down", "APO-down: when the model is already better than chosen, lower both, rejected more."),
         Choice("discopop", "DiscoPOP: a discovered log-ratio-modulated loss; strong on chat benchmarks."),
-        Choice("sft", "Plain SFT on chosen: add it to another loss for an RPO-style mix."),
+        Choice("sft", "SFT on the chosen answers: added to another loss (RPO-style), keeps them likely."),
     ), multiple=True),
     ChoiceField("loss_type", "GRPO loss", "How token losses are averaged over the batch.", ("grpo",), (
         Choice("grpo", "The original: normalise per sequence; biased toward short answers."),
@@ -71,6 +71,11 @@ FIELDS = [
 def field(name: str, algorithm: str) -> ChoiceField | None:
     """The choice field `name` as `algorithm` uses it, if it has one."""
     return next((f for f in FIELDS if f.name == name and algorithm in f.algorithms), None)
+
+
+def reason(name: str, algorithm: str, value: str) -> str:
+    """Why pick `value` for the field `name` of `algorithm`."""
+    return next(c.reason for c in field(name, algorithm).choices if c.value == value)
 
 
 def check(algorithm: str, args: dict) -> list[str]:

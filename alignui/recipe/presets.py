@@ -10,13 +10,15 @@ Sources: the article's comparison table (recommended beta per algorithm), its le
 and its TRL examples (batch 2 x 8 for DPO, 4 x 4 for KTO, max_length 1024, bf16, gradient
 checkpointing). Where the article is silent: SimPO's gamma/beta ratio 0.5 (SimPO paper), ORPO's
 lambda 0.1 and a learning rate near SFT's (ORPO paper), GRPO's 8 generations, clip 0.2 and KL
-0.04 (DeepSeekMath).
+0.04 (DeepSeekMath). The loss choices stay at TRL's defaults; the notes name the alternatives
+worth knowing, with the reasons of `loss_options`.
 """
 
 import math
 from dataclasses import dataclass, field
 
 from alignui.data.stats import KTO_RATIO
+from alignui.recipe import loss_options
 from alignui.recipe.spec import LoraSpec
 
 #: Algorithms trained on preferences or rewards (the article's "DPO-family" learning rates).
@@ -185,6 +187,20 @@ def lora_spec(method: str) -> LoraSpec | None:
                     quantize_4bit=method == "qlora")
 
 
+def _loss_notes(algorithm: str) -> list[str]:
+    """TRL's default loss choices the preset keeps, each with the alternative worth knowing and why."""
+    def why(name: str, value: str) -> str:
+        return loss_options.reason(name, algorithm, value)
+
+    if algorithm == "dpo":
+        return [f"loss_type: TRL's default sigmoid; or [sigmoid, sft] with loss_weights [1, 0.2] — {why('loss_type', 'sft')}"]
+    if algorithm == "grpo":
+        return [f"loss_type: TRL's default dapo; or dr_grpo — {why('loss_type', 'dr_grpo')}",
+                "importance_sampling_level: TRL's default token; or sequence — "
+                + why("importance_sampling_level", "sequence")]
+    return []
+
+
 def preset(
     algorithm: str,
     *,
@@ -237,6 +253,7 @@ def preset(
     if algorithm == "grpo":
         args.update(num_generations=8, epsilon=0.2, max_completion_length=512)
         notes.append("num_generations 8, epsilon (clip) 0.2: group-relative advantages as in DeepSeekMath")
+    notes += _loss_notes(algorithm)
 
     args["per_device_train_batch_size"], args["gradient_accumulation_steps"] = BATCH[algorithm]
     # One epoch for a reward model too: a second pass over the same pairs overfits it (InstructGPT).

@@ -17,8 +17,8 @@ def _info(field: form.FormField) -> str:
 def _component(name: str, algorithm: str, value):
     field = form.field_for(name, algorithm)
     common = {"label": field.label, "info": _info(field), "visible": form.shown(name, algorithm), "value": value}
-    if field.kind == "choice":
-        return gr.Dropdown(list(field.choices), **common)
+    if field.kind in ("choice", "choices"):
+        return gr.Dropdown(list(field.choices), multiselect=field.kind == "choices", **common)
     if field.kind == "text":
         return gr.Textbox(lines=3 if field.name == "extra" else 1, **common)
     return gr.Number(precision=0 if field.kind == "integer" else None, **common)
