@@ -126,6 +126,10 @@ def run(config: IterateSettings, progress: Callable[[str], None] = lambda messag
             data = _folder(record.id) / f"round-{number}.jsonl"
             data.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in pairs))
             progress(f"round {number}: training on {len(pairs)} pairs")
+            passes = _passes(recipe, len(pairs))
+            if passes and passes > 10:
+                progress(f"round {number}: max_steps goes over these {len(pairs)} pairs about {passes:.0f} times, "
+                         "which overfits; a recipe in num_train_epochs trains each round in proportion to its pairs")
             job = jobs.submit(dataclasses.replace(recipe, model=policy, dataset=str(data)))
             done = jobs.wait(job["job_id"])
             if done["status"] != "succeeded":
@@ -280,6 +284,16 @@ def _save(record: Iteration) -> None:
     partial = path.with_suffix(".tmp")
     partial.write_text(json.dumps(record.to_dict(), indent=1, ensure_ascii=False))
     partial.replace(path)  # readers never see half a record
+
+
+def _passes(recipe, pairs: int) -> float | None:
+    """How many times a recipe with max_steps goes over a round's pairs (None for one in epochs)."""
+    steps = recipe.args.get("max_steps") or -1
+    if steps <= 0:
+        return None
+    # 8 and 1 are TrainingArguments' defaults.
+    batch = (recipe.args.get("per_device_train_batch_size") or 8) * (recipe.args.get("gradient_accumulation_steps") or 1)
+    return steps * batch * recipe.hardware.processes * recipe.hardware.machines / pairs
 
 
 def _answer(item: PromptItem, text: str):

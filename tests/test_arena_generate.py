@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from test_arena_models import HELLO, SAMPLED, aligned_model, answers  # noqa: F401 (fixture)
+from test_arena_models import HELLO, SAMPLED, aligned_model, answers, lora_adapter  # noqa: F401 (fixtures)
 
 from alignui.arena import generate, models
 from alignui.errors import AlignUIError, DataError, SpecError
@@ -100,3 +100,27 @@ def test_a_conversation_longer_than_the_context_is_a_data_error(sides):
     long = [{"role": "user", "content": "word " * 400}]
     with pytest.raises(DataError, match="context"):
         generate.complete([generate.Request(sides[0], long)], SAMPLED)
+
+
+def test_visitors_asking_one_base_and_adapter_at_once_each_get_their_own_answers(tiny_model, lora_adapter):  # noqa: F811
+    # peft routes rows to adapters with hooks on the shared model: two calls at once must not mix them.
+    reference, aligned = models.load_pair(str(tiny_model), str(lora_adapter))
+    long = generate.Sampling(temperature=0, max_new_tokens=60)
+    both, alone = answers(reference, aligned, sampling=long), answers(aligned, sampling=long)
+    assert both[0] != both[1] and both[1] == alone[0]
+    found, errors = [], []
+
+    def visit(sides, expected):
+        try:
+            for _ in range(3):
+                found.append(answers(*sides, sampling=long) == expected)
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=visit, args=([reference, aligned], both)),
+               threading.Thread(target=visit, args=([aligned], alone))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and found == [True] * 6

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from test_browser import app_page, choose, open_tab, settle, shots, shown  # noqa: F401 (fixtures)
 
 DEMO = ROOT / "assets" / "demo"
-#: The demo recipe trains 200 steps at batch 64 (about a minute on two free cores, much more on busy ones).
+#: The demo recipe trains 3 epochs (about 180 steps) at batch 64 (a few minutes on two free cores, much more on busy ones).
 TRAINING_TIMEOUT_MS = 900_000
 #: 500 held-out problems, both models, greedy.
 EVALUATION_TIMEOUT_MS = 300_000

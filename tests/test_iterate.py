@@ -118,6 +118,12 @@ def test_without_a_heldout_file_a_share_of_the_prompts_is_kept_out_of_every_roun
         iterate.hold_out(items, 1.5)
 
 
+def test_a_step_count_that_overfits_small_rounds_is_told_apart_from_epochs():
+    steps = TrainSpec("dpo", "m", "d", args={"max_steps": 200, "per_device_train_batch_size": 64})
+    assert iterate._passes(steps, 95) == pytest.approx(200 * 64 / 95)
+    assert iterate._passes(TrainSpec("dpo", "m", "d", args={"num_train_epochs": 3}), 95) is None
+
+
 def test_bad_settings_are_refused_before_any_job(recipe, prompt_files, tmp_path, alignui_home):
     prompts, _ = prompt_files
     refused = run_cli("iterate", "--recipe", recipe, "--prompts", prompts, "--judge", "verifier", "--wait",

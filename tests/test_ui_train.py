@@ -111,7 +111,8 @@ def test_a_demo_recipe_loads_with_one_click(client):
     algorithm, model, dataset, *values = client.predict("dpo", api_name="/load_demo_recipe")
     spec = form.spec_from_values(algorithm, model, dataset, filled(values))
     assert (spec.algorithm, spec.model, spec.dataset) == ("dpo", str(paths().model), str(paths().preference))
-    assert spec.args["learning_rate"] == 3e-4 and spec.args["max_steps"] == 200
+    assert spec.args["learning_rate"] == 3e-4 and spec.args["num_train_epochs"] == 3
+    assert spec.args["loss_type"] == ["sigmoid", "sft"] and spec.args["loss_weights"] == [1.0, 1.0]
 
 
 def test_the_page_says_where_jobs_train_and_picks_the_newest_job(client):

@@ -14,6 +14,7 @@ Bounds, so that one visitor cannot starve the rest: `max_new_tokens` is capped a
 slot is told the server is busy.
 """
 
+import contextlib
 import os
 import queue
 import threading
@@ -154,7 +155,8 @@ def _start(rows, requests, sampling, stop, merged, errors) -> None:
 
     def generate():
         try:
-            loaded.model.generate(**inputs, **kwargs, streamer=RowStreamers(streamers))
+            with loaded.generating if loaded.has_adapter else contextlib.nullcontext():
+                loaded.model.generate(**inputs, **kwargs, streamer=RowStreamers(streamers))
         except Exception as error:  # reported to the caller once every row has ended
             errors.append(f"{requests[rows[0]].side.source.label}: {error}")
             for streamer in streamers:

@@ -19,7 +19,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,9 @@ class LoadedModel:
     tokenizer: Any
     """Its tokenizer, padding on the left for batched generation."""
     has_adapter: bool
+    generating: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    """Held while a peft model generates: peft routes each row to its adapter through hooks it adds to the
+    shared modules for the length of a call, so two calls at once would read each other's routing."""
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,11 @@ FIELDS = [
         Choice("apo_zero", "APO-zero: when chosen answers beat the model's own, raise chosen, lower rejected."),
         Choice("apo_down", "APO-down: when the model is already better than chosen, lower both, rejected more."),
         Choice("discopop", "DiscoPOP: a discovered log-ratio-modulated loss; strong on chat benchmarks."),
+        Choice("exo_pair", "EXO: matches the preference distribution by reverse KL; needs label_smoothing above 0 "
+               "(the paper suggests 1e-3)."),
+        Choice("aot", "AOT: aligns the batch's sorted margins with the reference's (distributional, by sorting)."),
+        Choice("aot_unpaired", "AOT unpaired: sorts chosen and rejected log-ratios separately; pairs need not match."),
+        Choice("sigmoid_norm", "DPO's loss on per-token (length-normalised) log-ratios: no pull toward long answers."),
         Choice("sft", "SFT on the chosen answers: added to another loss (RPO-style), keeps them likely."),
     ), multiple=True),
     ChoiceField("loss_type", "GRPO loss", "How token losses are averaged over the batch.", ("grpo",), (
@@ -53,6 +58,10 @@ FIELDS = [
         Choice("dr_grpo", "Dr. GRPO: a constant normaliser, no length bias."),
         Choice("dapo", "DAPO (TRL's default): normalise over the batch's tokens; long answers count fully."),
         Choice("bnpo", "BNPO: normalise over the local batch's tokens; DAPO without cross-process sums."),
+        Choice("cispo", "CISPO (MiniMax-M1): clips the importance weights, not the update; rare tokens still learn."),
+        Choice("sapo", "SAPO: a smooth temperature gate instead of hard clipping for off-policy tokens."),
+        Choice("luspo", "LUSPO: GSPO with each answer's loss scaled by its length; needs sequence-level sampling."),
+        Choice("vespo", "VESPO: a smooth asymmetric weight on sequence-level ratios instead of clipping."),
     )),
     ChoiceField("importance_sampling_level", "Importance sampling", (
         "Per-token or per-sequence policy ratios."), ("grpo",), (
@@ -93,6 +102,12 @@ def check(algorithm: str, args: dict) -> list[str]:
             errors.append(f"{name} {', '.join(map(repr, unknown))} is not one of {', '.join(spec.values)}")
     if "loss_weights" in args and field("loss_type", algorithm) and field("loss_type", algorithm).multiple:
         errors += _check_weights(args.get("loss_type", ["sigmoid"]), args["loss_weights"])
+    losses = args.get("loss_type")
+    losses = losses if isinstance(losses, list) else [losses]
+    if algorithm == "dpo" and "exo_pair" in losses and not args.get("label_smoothing"):
+        errors.append("loss_type exo_pair needs label_smoothing above 0 (the EXO paper suggests 0.001)")
+    if algorithm == "grpo" and "luspo" in losses and args.get("importance_sampling_level") != "sequence":
+        errors.append("loss_type luspo needs importance_sampling_level: sequence")
     return errors
 
 
