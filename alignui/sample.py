@@ -11,24 +11,27 @@ time: benchmarks/sampling.py measures the difference.
 
 from dataclasses import dataclass
 
+from alignui.arena.generate import Sampling
+
 #: Rows (prompts x K) decoded per `generate` call.
 BATCH_ROWS = 256
 
 
 @dataclass(frozen=True)
-class SampleSettings:
-    """How answers are drawn."""
+class SampleSettings(Sampling):
+    """How answers are drawn: the arena's sampling settings (checked and capped the same way), K answers
+    per prompt, and defaults that sample from the model's own distribution."""
 
-    samples: int = 4
-    """Answers per prompt (K)."""
     temperature: float = 1.0
     """0 decodes greedily (then K must be 1); 1 samples from the model's own distribution."""
     top_p: float = 1.0
     """Nucleus sampling; 1 keeps every token."""
-    max_new_tokens: int = 64
-    """Answer length limit, in tokens."""
     seed: int = 0
     """Seeds torch before the first batch, so a run draws the same answers again."""
+    max_new_tokens: int = 64
+    """Answer length limit, in tokens."""
+    samples: int = 4
+    """Answers per prompt (K)."""
     batch_rows: int = BATCH_ROWS
     """Rows (prompts x samples) per `generate` call."""
 
@@ -43,6 +46,7 @@ def sample(loaded, prompts: list[list[dict]], settings: SampleSettings = SampleS
     from alignui.arena.generate import render
     from alignui.errors import SpecError
 
+    settings = settings.checked()
     if settings.samples < 1:
         raise SpecError("samples must be at least 1")
     greedy = settings.temperature == 0

@@ -123,5 +123,7 @@ def test_the_first_run_guide_lifts_held_out_accuracy(app_page, shots):  # noqa: 
     accuracy = shown(page, panel.get_by_text(re.compile(r"^Accuracy: reference")), timeout=EVALUATION_TIMEOUT_MS)
     expect(panel.get_by_text(re.compile(r"judge verifier · 500 prompts"))).to_be_visible()
     reference, aligned = map(float, re.findall(r"([\d.]+)%", accuracy.inner_text()))
+    # The leaderboard follows the new evaluation without a click: both models, each with a rating.
+    expect(page.locator("#leaderboard")).to_contain_text(re.compile(r"\d{3,4}\.\d+"))
     page.screenshot(path=shots / "evaluate.png", full_page=True)
     assert aligned - reference >= MIN_LIFT_POINTS, f"accuracy {reference}% → {aligned}%"

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from alignui import store
 from alignui.errors import DataError, NotFound
 
 #: Set to 1 in the server's environment to let models run code they ship with.
@@ -104,6 +103,8 @@ def resolve(choice: str) -> ModelSource:
 
 def finished_jobs() -> list[tuple[str, str]]:
     """(label, choice) for every succeeded job, newest first: the model pickers' list."""
+    from alignui import store
+
     rows = store.connect().execute(
         "SELECT id, algorithm, model FROM jobs WHERE status = ? AND output_dir IS NOT NULL "
         "ORDER BY id DESC", [FINISHED],
@@ -117,6 +118,8 @@ def base_label(model: str) -> str:
     or the model's folder name."""
     if not model:
         return "?"
+    from alignui import store
+
     folder = Path(model).expanduser()
     for id, run_dir in store.connect().execute("SELECT id, run_dir FROM jobs WHERE run_dir IS NOT NULL"):
         if folder.is_relative_to(run_dir):  # its final model, or one of its checkpoints
@@ -144,6 +147,8 @@ def _from_folder(folder: Path) -> ModelSource:
 
 
 def _from_job(job_id: int) -> ModelSource:
+    from alignui import store
+
     db = store.connect()
     row = next(db["jobs"].rows_where("id = ?", [job_id]), None)
     if row is None:

@@ -30,7 +30,8 @@ class Chart:
 
 LOSS = Chart("Loss", {"loss": "train", "eval_loss": "eval"}, "split",
              "Good: falls from where it starts and the eval line follows it. Flat from the first step means "
-             "nothing is learned (DPO starts at ln 2 = 0.693); eval rising while train falls means overfitting.")
+             "nothing is learned (plain DPO starts at ln 2 = 0.693, higher with an added SFT term); eval rising "
+             "while train falls means overfitting.")
 MARGIN = Chart("Reward margin (chosen − rejected)", {"rewards/margins": "train", "eval_rewards/margins": "eval"},
                "split", "Good: rises above 0 in the first few dozen steps and keeps climbing; near 0 "
                "throughout means nothing is learned.")

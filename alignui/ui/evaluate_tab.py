@@ -73,7 +73,7 @@ def render(tab: gr.Tab) -> None:
     gr.Markdown("#### Leaderboard\nEvery model that met another in an arena vote or an evaluation, "
                 "rated by a Bradley-Terry fit (Elo-like: 1000 + 400 × log10 strength) with bootstrap "
                 "95% intervals; a tie or both-bad vote counts half.")
-    ranking = gr.Dataframe(headers=LEADERBOARD_COLUMNS, interactive=False)
+    ranking = gr.Dataframe(headers=LEADERBOARD_COLUMNS, interactive=False, elem_id="leaderboard")
     ranking_plot = gr.ScatterPlot(x="model", y="rating", label="Ratings", sort="-y")
     rank_button = gr.Button("Refresh leaderboard", size="sm")
     rank_button.click(leaderboard, outputs=[ranking, ranking_plot], api_name="leaderboard")
@@ -87,8 +87,10 @@ def render(tab: gr.Tab) -> None:
 
     report_outputs = [summary, chart, per_prompt]
     agreement_button.click(rater_agreement, outputs=[agreement_summary, agreement_table], api_name="rater_agreement")
-    run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
-                                max_new_tokens, template], outputs=[*report_outputs, history], api_name="evaluate")
+    evaluated = run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
+                                            max_new_tokens, template], outputs=[*report_outputs, history],
+                          api_name="evaluate")
+    evaluated.success(current_leaderboard, outputs=[ranking, ranking_plot], api_visibility="private")
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
     refresh.click(list_models, outputs=[reference, aligned], api_visibility="private")
     refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
@@ -97,6 +99,9 @@ def render(tab: gr.Tab) -> None:
         gr.on(triggers, list_models, outputs=[reference, aligned], api_visibility="private")
     for triggers in (None, [tab.select, dataset.focus]):
         gr.on(triggers, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
+    for triggers in (None, [tab.select]):  # and the leaderboard and rounds follow new evaluations and runs
+        gr.on(triggers, current_leaderboard, outputs=[ranking, ranking_plot], api_visibility="private")
+        gr.on(triggers, on_policy_rounds, outputs=[rounds_plot, rounds_table], api_visibility="private")
 
 
 @user_errors
@@ -205,14 +210,19 @@ def history_row(report: dict) -> list:
 
 @user_errors
 def leaderboard():
+    table, plot = current_leaderboard()
+    if table.empty:
+        raise gr.Error("No model has met another yet: vote in the Compare tab or run an evaluation.")
+    return table, plot
+
+
+def current_leaderboard():
+    """The leaderboard's table and plot, empty while no model has met another (shown without asking)."""
     import pandas as pd
 
     from alignui.evaluate.leaderboard import leaderboard as fit
 
-    models = fit()["models"]
-    if not models:
-        raise gr.Error("No model has met another yet: vote in the Compare tab or run an evaluation.")
-    table = pd.DataFrame(models, columns=LEADERBOARD_COLUMNS)
+    table = pd.DataFrame(fit()["models"], columns=LEADERBOARD_COLUMNS)
     return table, table[["model", "rating"]]
 
 
