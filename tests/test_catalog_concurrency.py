@@ -9,7 +9,7 @@ from conftest import ROOT
 
 from alignui import settings, store
 from alignui.data import catalog
-from alignui.data.export import write_partial
+from alignui.data.jsonl import write_partial
 
 WRITER = r"""
 import json, sys

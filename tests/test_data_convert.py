@@ -4,7 +4,7 @@ import pytest
 from datafiles import PAIRS, json_array, jsonl, lines
 
 from alignui.data.convert import ConversionOptions, convert_rows, targets
-from alignui.data.export import convert_file
+from alignui.data.jsonl import convert_file
 from alignui.data.report import inspect_file
 from alignui.data.split import split_rows
 from alignui.errors import DataError

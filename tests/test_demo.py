@@ -7,7 +7,7 @@ import pytest
 from conftest import run_cli
 
 from alignui import demo
-from alignui.data.export import read_jsonl
+from alignui.data.jsonl import read_jsonl
 from alignui.demo import data, task
 from alignui.demo.tokenizer import build_tokenizer
 

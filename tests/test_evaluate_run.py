@@ -15,7 +15,7 @@ from test_arena_models import (  # noqa: F401 (fixture)
 )
 
 from alignui.arena import feedback
-from alignui.arena.conversation import Conversation, Exchange
+from alignui.arena.chat import Conversation, Exchange
 from alignui.arena.models import resolve
 from alignui.data import catalog
 from alignui.errors import DataError, NotFound
@@ -130,7 +130,7 @@ def test_a_reward_model_judges_without_reference_answers(answerers, tmp_path_fac
 
 
 def test_the_held_out_split_of_a_saved_dataset_is_the_trainers(answerers):
-    from alignui.data.export import read_jsonl
+    from alignui.data.jsonl import read_jsonl
     from alignui.data.split import split_rows
 
     rows = [{"prompt": f"What is {a} + {b}?", "answer": str(a + b)} for a in range(10) for b in range(4)]

@@ -5,10 +5,10 @@ import json
 
 import pytest
 from conftest import run_cli
-from test_arena_conversation import two_turns
+from test_arena_chat import two_turns
 from test_arena_models import add_finished_job, lora_adapter  # noqa: F401 (fixture)
 
-from alignui.arena import export, feedback
+from alignui.arena import feedback, feedback_export
 from alignui.data.report import inspect_file
 from alignui.errors import DataError
 from alignui.recipe.spec import TrainSpec
@@ -25,7 +25,7 @@ def test_the_latest_thumb_per_answer_counts_and_a_taken_back_thumb_drops_it():
     feedback.record_thumb(chat, 0, "b", "up")
     feedback.record_thumb(chat, 0, "b", "withdrawn")  # taken back: left out
     feedback.record_thumb(chat, 1, "b", "up")
-    rows = export.rows("unpaired_preference")
+    rows = feedback_export.rows("unpaired_preference")
     assert rows == [
         {"prompt": [{"role": "user", "content": "hi"}], "completion": reply("hello from a"), "label": False},
         {"prompt": chat.messages("b"), "completion": reply("b again"), "label": True},
@@ -49,7 +49,7 @@ def test_both_bad_votes_are_kto_negatives_unless_a_thumb_says_otherwise():
     chat = two_turns(aligned_side="a")
     feedback.record_vote(chat, "both_bad")
     feedback.record_thumb(chat, 1, "b", "up")
-    assert export.rows("unpaired_preference") == [
+    assert feedback_export.rows("unpaired_preference") == [
         {"prompt": chat.messages("a"), "completion": reply("a again"), "label": False},
         {"prompt": chat.messages("b"), "completion": reply("b again"), "label": True},
     ]
@@ -61,11 +61,11 @@ def test_only_ties_and_both_bad_say_why_there_are_no_pairs_and_what_to_export_in
     chat.exchanges.append(type(chat.exchanges[0])("e3", "third", {"a": "A3", "b": "B3"}, {}))
     feedback.record_vote(chat, "both_bad")
     with pytest.raises(DataError) as error:
-        export.save("preference", "pairs")
+        feedback_export.save("preference", "pairs")
     message = str(error.value)
     assert "2 vote(s) are 1 tie(s), 1 both bad" in message and "make no pairs" in message
     assert "Export thumbs instead" in message and "negatives" in message
-    assert export.save("unpaired_preference", "negatives").rows == 2
+    assert feedback_export.save("unpaired_preference", "negatives").rows == 2
 
 
 def test_votes_become_pairs_and_ties_and_both_bad_are_left_out():
@@ -76,7 +76,7 @@ def test_votes_become_pairs_and_ties_and_both_bad_are_left_out():
     feedback.record_vote(chat, "b")  # the latest vote on an exchange counts
     chat.exchanges.append(type(chat.exchanges[0])("e4", "fourth", {"a": "A4", "b": "B4"}, {}))
     feedback.record_vote(chat, "both_bad")
-    assert export.rows("preference") == [
+    assert feedback_export.rows("preference") == [
         {"prompt": chat.messages("b", 2), "chosen": reply("B3"), "rejected": reply("A3")},
     ]
 
@@ -87,7 +87,7 @@ def test_a_vote_between_identical_answers_is_left_out_not_an_error():
     feedback.record_vote(chat, "a")
     chat.exchanges.append(type(chat.exchanges[0])("e4", "fourth", {"a": "A4", "b": "B4"}, {}))
     feedback.record_vote(chat, "b")
-    assert export.rows("preference") == [
+    assert feedback_export.rows("preference") == [
         {"prompt": chat.messages("b", 3), "chosen": reply("B4"), "rejected": reply("A4")},
     ]
 
@@ -98,45 +98,45 @@ def test_exports_save_into_the_catalog_as_the_right_type():
     feedback.record_thumb(chat, 0, "b", "down")
     feedback.record_vote(chat, "b")
     for type, name in (("unpaired_preference", "arena-thumbs"), ("preference", "arena-votes")):
-        entry = export.save(type, name)
+        entry = feedback_export.save(type, name)
         report = inspect_file(entry.path)
         assert (entry.name, entry.type, report.type, report.style) == (name, type, type, "conversational")
         assert report.valid_rows == entry.rows == (2 if type == "unpaired_preference" else 1)
     with pytest.raises(DataError, match="already exists"):
-        export.save("preference", "arena-votes")
+        feedback_export.save("preference", "arena-votes")
 
 
 def test_nothing_to_export_is_a_data_error():
     with pytest.raises(DataError, match="no feedback to export as pairs yet: vote A or B"):
-        export.save("preference", "empty")
+        feedback_export.save("preference", "empty")
     with pytest.raises(DataError, match="no feedback to export as thumbs yet"):
-        export.save("unpaired_preference", "empty")
+        feedback_export.save("unpaired_preference", "empty")
     with pytest.raises(DataError, match="exports as"):
-        export.rows("ratings")
+        feedback_export.rows("ratings")
 
 
 @pytest.mark.parametrize("type, algorithm", [("unpaired_preference", "kto"), ("preference", "dpo")])
 def test_continue_training_prefills_a_spec_for_the_aligned_model(type, algorithm, lora_adapter):  # noqa: F811
     job = add_finished_job(lora_adapter)
-    spec = export.continue_training(f"job:{job}", "arena-feedback", type)
+    spec = feedback_export.continue_training(f"job:{job}", "arena-feedback", type)
     assert (spec.algorithm, spec.dataset) == (algorithm, "arena-feedback")
     assert spec.model == str(lora_adapter.resolve())  # the adapter folder: the same adapter trains on
     assert TrainSpec.from_yaml(spec.to_yaml()) == spec
     if algorithm == "kto":
         assert spec.args["per_device_train_batch_size"] > 1
     assert spec.args["learning_rate"] == 3e-4  # the preset for a demo-sized model, not the 1B table's
-    assert export.train_command(spec).startswith(f"python -m alignui train --algorithm {algorithm} --model ")
+    assert feedback_export.train_command(spec).startswith(f"python -m alignui train --algorithm {algorithm} --model ")
 
 
 def test_a_recipe_gives_its_algorithm_and_settings_but_not_its_model_or_data(lora_adapter, tmp_path):  # noqa: F811
     job = add_finished_job(lora_adapter)
     recipe = tmp_path / "ipo.yaml"
     TrainSpec("ipo", "elsewhere", "other-data", args={"beta": 0.05, "max_steps": 4}).save(recipe)
-    spec = export.continue_training(f"job:{job}", "arena-feedback", "preference", str(recipe))
+    spec = feedback_export.continue_training(f"job:{job}", "arena-feedback", "preference", str(recipe))
     assert (spec.algorithm, spec.model, spec.dataset) == ("ipo", str(lora_adapter.resolve()), "arena-feedback")
     assert spec.args == {"beta": 0.05, "max_steps": 4}
     with pytest.raises(DataError, match="this feedback is unpaired_preference: use a KTO recipe"):
-        export.continue_training(f"job:{job}", "arena-feedback", "unpaired_preference", str(recipe))
+        feedback_export.continue_training(f"job:{job}", "arena-feedback", "unpaired_preference", str(recipe))
 
 
 @pytest.mark.timeout(300)

@@ -1,7 +1,7 @@
 """Recording votes and thumbs: what each record keeps, and votes resolved to the model that won."""
 
 import pytest
-from test_arena_conversation import ALIGNED, REFERENCE, two_turns
+from test_arena_chat import ALIGNED, REFERENCE, two_turns
 
 from alignui.arena import feedback
 from alignui.errors import DataError

@@ -4,12 +4,12 @@ TRL would not take, and a spec with each option builds its TRL config (and the m
 import re
 
 import pytest
-from test_train_build import prepare
+from test_trainer_setup import prepare
 
 from alignui.recipe import loss_options, ranges
 from alignui.recipe.spec import TrainSpec
 from alignui.recipe.validate import validate
-from alignui.train import build
+from alignui.train import trainer_setup
 
 DPO_LOSSES = loss_options.field("loss_type", "dpo").values
 TINY = {"max_steps": 1, "per_device_train_batch_size": 2, "report_to": "none"}
@@ -53,14 +53,14 @@ def test_each_dpo_loss_builds_its_trl_config(tmp_path, tiny_model, loss):
     spec = validate(TrainSpec("dpo", str(tiny_model), "data", args={**TINY, "max_length": 32, "loss_type": [loss],
                                                                   **({"label_smoothing": 0.001} if loss == "exo_pair" else {})},
                               eval_fraction=0))
-    assert build.trl_config(spec, prepare(tmp_path, spec), has_eval=False).loss_type == [loss]
+    assert trainer_setup.trl_config(spec, prepare(tmp_path, spec), has_eval=False).loss_type == [loss]
 
 
 def test_every_dpo_loss_mixed_trains_a_step_with_precomputed_reference(tmp_path, tiny_model):
     args = {**TINY, "max_length": 32, "loss_type": list(DPO_LOSSES), "precompute_ref_log_probs": True,
             "loss_weights": [0.2 if loss == "sft" else 1.0 for loss in DPO_LOSSES], "label_smoothing": 0.001}
     spec = validate(TrainSpec("dpo", str(tiny_model), "data", args=args, eval_fraction=0))
-    trainer = build.trainer(spec, prepare(tmp_path, spec), callbacks=[])
+    trainer = trainer_setup.trainer(spec, prepare(tmp_path, spec), callbacks=[])
     assert trainer.train().global_step == 1
 
 
@@ -71,7 +71,7 @@ def test_every_dpo_loss_mixed_trains_a_step_with_precomputed_reference(tmp_path,
 def test_grpo_options_build_their_trl_config(tmp_path, tiny_model, args):
     spec = validate(TrainSpec("grpo", str(tiny_model), "data", args={**TINY, "num_generations": 2, **args},
                               eval_fraction=0))
-    config = build.trl_config(spec, prepare(tmp_path, spec), has_eval=False)
+    config = trainer_setup.trl_config(spec, prepare(tmp_path, spec), has_eval=False)
     assert all(getattr(config, k) == v for k, v in args.items())
 
 
@@ -79,5 +79,5 @@ def test_gspo_with_dr_grpo_and_batch_scaling_trains_a_step(tmp_path, tiny_model)
     args = {**TINY, "num_generations": 2, "max_completion_length": 4, "loss_type": "dr_grpo",
             "importance_sampling_level": "sequence", "scale_rewards": "batch"}
     spec = validate(TrainSpec("grpo", str(tiny_model), "data", args=args, eval_fraction=0))
-    trainer = build.trainer(spec, prepare(tmp_path, spec), callbacks=[])
+    trainer = trainer_setup.trainer(spec, prepare(tmp_path, spec), callbacks=[])
     assert trainer.train().global_step == 1

@@ -5,11 +5,11 @@ import json
 
 import pytest
 from conftest import run_cli
-from test_arena_conversation import ALIGNED, REFERENCE
+from test_arena_chat import ALIGNED, REFERENCE
 
 from alignui import store
-from alignui.arena import export, feedback
-from alignui.arena.conversation import Conversation, Exchange
+from alignui.arena import feedback, feedback_export
+from alignui.arena.chat import Conversation, Exchange
 from alignui.data import catalog
 from alignui.errors import Forbidden
 from alignui.people import agreement
@@ -85,7 +85,7 @@ def test_votes_record_their_rater_and_export_filters_by_rater(alignui_home, tmp_
                      home=alignui_home, check=True)
     assert json.loads(result.stdout)["rows"] == 1
     assert [json.loads(line)["chosen"][0]["content"] for line in out.read_text().splitlines()] == ["one"]
-    assert len(export.rows("preference")) == 2
+    assert len(feedback_export.rows("preference")) == 2
     assert "has given no" in run_cli("feedback", "export", "--type", "preference", "--out", out,
                                      "--rater", "nobody", home=alignui_home).stderr
 

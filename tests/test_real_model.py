@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT, free_port, run_cli
 from test_train_data import write_rows
 
-from alignui import models
+from alignui import model_choices
 from alignui.recipe.spec import LoraSpec, TrainSpec
 from alignui.train import jobs
 
@@ -93,7 +93,7 @@ def test_models_get_gives_a_checked_folder_that_a_second_call_reuses_and_the_pic
     assert str(real_model) in json.loads(listed.stdout)["models"]
 
     monkeypatch.setenv("ALIGNUI_HOME", str(cache_home()))
-    assert (f"local: {NAME}", str(real_model)) in models.choices()
+    assert (f"local: {NAME}", str(real_model)) in model_choices.choices()
 
 
 def test_an_unreachable_package_index_is_one_clear_line(tmp_path):
@@ -135,7 +135,7 @@ def test_sft_learns_only_the_assistant_tokens_and_the_saved_model_answers_the_sa
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from alignui.train import build
+    from alignui.train import trainer_setup
     from alignui.train.run_folder import RunFolder
 
     run = RunFolder(tmp_path / "run")
@@ -143,7 +143,7 @@ def test_sft_learns_only_the_assistant_tokens_and_the_saved_model_answers_the_sa
     write_rows(run.train_data, [{"prompt": [turn("user", q)], "completion": [turn("assistant", right)]}
                           for q, right, _ in sums()])
     spec = TrainSpec("sft", str(real_model), str(run.train_data), args=SHORT, eval_fraction=0)
-    trainer = build.trainer(spec, run, [])
+    trainer = trainer_setup.trainer(spec, run, [])
     tokenizer = trainer.processing_class
 
     # Conversational prompt/completion rows: TRL masks everything but the assistant's answer and its end token.

@@ -6,7 +6,7 @@ winner's, `other_answer` and `other_model` the loser's, so which model won never
 it sat (blind mode shuffles the sides). A tie or both-bad vote stores side a first.
 
 A thumb judges one answer: "up", "down", or "withdrawn" when the user takes a thumb back. Every
-click is a new record; the latest record per answer is the one that counts (see export.py).
+click is a new record; the latest record per answer is the one that counts (see feedback_export.py).
 
 Each record keeps the prompt, the conversation that led to the answer (JSON messages ending with
 the prompt) and the one that led to the other answer (each side keeps its own history, so after a
@@ -18,7 +18,7 @@ and the user (the login name when the app runs with accounts, else empty).
 import json
 
 from alignui import store
-from alignui.arena.conversation import SIDES, Conversation
+from alignui.arena.chat import SIDES, Conversation
 from alignui.errors import DataError
 from alignui.people import acting
 

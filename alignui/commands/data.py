@@ -126,7 +126,7 @@ def print_report(report) -> None:
 
 
 def run_convert(args) -> int:
-    from alignui.data.export import convert_file
+    from alignui.data.jsonl import convert_file
 
     done = convert_file(args.path, args.to, args.out, _options(args), args.validation_split, args.seed)
     if args.json:

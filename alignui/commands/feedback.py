@@ -57,9 +57,9 @@ def run_list(args) -> int:
 
 
 def run_export(args) -> int:
-    from alignui.arena import export
+    from alignui.arena import feedback_export
 
-    rows = export.write(args.type, args.out, args.rater)
+    rows = feedback_export.write(args.type, args.out, args.rater)
     if args.json:
         print_json({"type": args.type, "rows": rows, "out": str(args.out),
                     **({"rater": args.rater} if args.rater is not None else {})})
@@ -69,11 +69,11 @@ def run_export(args) -> int:
 
 
 def run_train(args) -> int:
-    from alignui.arena import export
+    from alignui.arena import feedback_export
     from alignui.train import jobs
 
-    entry = export.save(args.type, args.name or export.default_name(args.type))
-    job = jobs.submit(export.continue_training(args.base, entry.name, args.type, args.recipe))
+    entry = feedback_export.save(args.type, args.name or feedback_export.default_name(args.type))
+    job = jobs.submit(feedback_export.continue_training(args.base, entry.name, args.type, args.recipe))
     if not args.json:
         print(f"saved {entry.rows} {entry.type} rows as {entry.name}")
     return report(jobs.wait(job["job_id"]) if args.wait else job, args)

@@ -62,7 +62,7 @@ def done(folder, args) -> int:
 
 
 def run_list(args) -> int:
-    from alignui.models import local_models
+    from alignui.model_choices import local_models
 
     found = [str(p) for p in local_models()]
     if args.json:

@@ -24,7 +24,7 @@ from alignui import disk, settings, store
 from alignui.data import stats
 from alignui.data.convert import ConversionOptions, convert_rows
 from alignui.data.detect import SAMPLE_SIZE, detect
-from alignui.data.export import PARTIAL, write_jsonl, write_partial
+from alignui.data.jsonl import PARTIAL, write_jsonl, write_partial
 from alignui.data.report import load_file
 from alignui.data.validate import Validator
 from alignui.errors import DataError, NotFound

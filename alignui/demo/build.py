@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from alignui.data.export import read_jsonl
+from alignui.data.jsonl import read_jsonl
 from alignui.demo import DemoPaths, Progress, no_progress, paths, torch_threads
 from alignui.demo.data import write_data
 from alignui.demo.task import SEED

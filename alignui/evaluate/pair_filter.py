@@ -44,7 +44,7 @@ def filter_pairs(pairs: str, reward_model: str, min_margin: float = DEFAULT_MIN_
     """Score every pair of `pairs` (a data file or saved dataset), keep those with margin >= min_margin,
     and write them to `out` and/or save them in the catalog as `save_as`."""
     from alignui.data import catalog
-    from alignui.data.export import write_jsonl
+    from alignui.data.jsonl import write_jsonl
     from alignui.evaluate.judges import REWARD_MODEL, RewardModel
 
     entry = catalog.lookup(pairs)

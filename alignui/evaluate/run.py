@@ -35,7 +35,7 @@ def held_out_prompts(dataset: str, fraction: float = DEFAULT_FRACTION,
                      seed: int = DEFAULT_SEED) -> list[PromptItem]:
     """The prompts of a catalog dataset's held-out split, each prompt once."""
     from alignui.data import catalog
-    from alignui.data.export import read_jsonl
+    from alignui.data.jsonl import read_jsonl
 
     entry = catalog.get(dataset)
     _, held_out = split_rows(read_jsonl(entry.path), fraction, seed)

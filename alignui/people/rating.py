@@ -10,7 +10,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from alignui.arena import conversation as arena
+from alignui.arena import chat as arena
 from alignui.arena.generate import Sampling
 
 #: Answer length on the Rate page (capped further by the server's ALIGNUI_MAX_NEW_TOKENS).

@@ -3,7 +3,7 @@
 Two exports:
 
 - a plain Python script that builds the algorithm's TRL config and trainer as alignui's training
-  entry does (alignui/train/build.py): the same config fields, LoRA block, held-out split and,
+  entry does (alignui/train/trainer_setup.py): the same config fields, LoRA block, held-out split and,
   for GRPO, the same rule-based rewards, whose source is copied into the script;
 - a config for TRL's own command line, `trl dpo|kto|grpo|sft --config FILE.yaml`: TRL's parser
   reads the script, training and model fields from one flat mapping (`model_name_or_path`,

@@ -41,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
 def train(run: RunFolder) -> None:
     quiet_libraries()
     from alignui.recipe.spec import TrainSpec
-    from alignui.train import build, callbacks, metrics, model_card
+    from alignui.train import callbacks, metrics, model_card, trainer_setup
 
     spec = TrainSpec.load(run.spec)
     callback = callbacks.MetricsCallback(run.metrics, callbacks.job_id_from_env(), run.progress)
-    trainer = build.trainer(spec, run, [callback])
+    trainer = trainer_setup.trainer(spec, run, [callback])
     latest = run.latest_checkpoint()
     if trainer.is_world_process_zero():
         run.trl_config.write_text(trainer.args.to_json_string())
@@ -56,7 +56,7 @@ def train(run: RunFolder) -> None:
     trainer.save_model(str(run.model))  # every process: DeepSpeed and FSDP gather shards here
     if trainer.is_world_process_zero():
         if spec.algo.scores:
-            build.save_merged(trainer, run.model)
+            trainer_setup.save_merged(trainer, run.model)
         rows = sum(1 for line in run.train_data.read_text().splitlines() if line.strip())
         card = model_card.render(spec, metrics.read(run.metrics), rows,
                                  adapter=(run.model / "adapter_config.json").exists())

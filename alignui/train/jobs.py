@@ -154,7 +154,7 @@ def snapshot_dataset(spec: TrainSpec, run: RunFolder) -> None:
     Refuses data of a type the algorithm cannot train on, saying how to convert it.
     """
     from alignui.data import catalog
-    from alignui.data.export import read_jsonl, write_jsonl
+    from alignui.data.jsonl import read_jsonl, write_jsonl
     from alignui.data.split import DEFAULT_SEED, split_rows
 
     entry = catalog.lookup(spec.dataset, into=run.root)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from alignui.advisor import catalog, checklist, memory, plots
+from alignui.advisor import checklist, memory, plots
 from alignui.advisor.advice import Advice
 from alignui.advisor.checklist import GOALS, Situation
+from alignui.advisor.dataset_facts import dataset_facts as read_dataset_facts
+from alignui.advisor.dataset_facts import saved_datasets
 from alignui.algorithms import ALGORITHMS, DATASET_TYPES
 from alignui.paths import allowed_path
 from alignui.recipe import form, recipe_file, trl_export
@@ -148,7 +150,7 @@ def export_recipe(algorithm, model, dataset, *values):
 def dataset_facts(name):
     if not name:
         return gr.update(), ""
-    facts = catalog.dataset_facts(allowed_path(name, "data"))
+    facts = read_dataset_facts(allowed_path(name, "data"))
     labels = f"{facts.label_counts[0]}:{facts.label_counts[1]}" if facts.label_counts else ""
     return facts.type, labels
 
@@ -165,14 +167,14 @@ def read_model(name):
 
 
 def saved_dataset_choices():
-    return gr.update(choices=catalog.saved_datasets())
+    return gr.update(choices=saved_datasets())
 
 
 def on_load():
     from alignui import hardware
 
     gpus = hardware.gpus()
-    names = catalog.saved_datasets()
+    names = saved_datasets()
     size = min((gpu.memory_gb for gpu in gpus), default=None)
     memory_box = gr.update(value=size) if gpus else gr.update(
         value=None, label="GPU memory (GB) of the GPUs you will train on",

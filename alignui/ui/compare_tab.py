@@ -115,7 +115,7 @@ def model_picker(label: str) -> gr.Dropdown:
 @user_errors
 def ask(conversation, prompt, reference, aligned, blind, one_question, temperature, top_p, seed, max_new_tokens,
         request: gr.Request):
-    from alignui.arena import conversation as arena
+    from alignui.arena import chat as arena
     from alignui.paths import allowed_path
 
     reference, aligned = allowed_path(reference, "model"), allowed_path(aligned, "model")
@@ -130,7 +130,7 @@ def ask(conversation, prompt, reference, aligned, blind, one_question, temperatu
 
 @user_errors
 def again(conversation, temperature, top_p, seed, max_new_tokens, request: gr.Request):
-    from alignui.arena import conversation as arena
+    from alignui.arena import chat as arena
 
     if conversation is None:
         raise gr.Error("There is nothing to regenerate yet: send a prompt first.")
@@ -184,12 +184,12 @@ def record_thumb(conversation, comment, like: gr.LikeData, request: gr.Request):
 
 @user_errors
 def export_feedback(type, name):
-    from alignui.arena import export
+    from alignui.arena import feedback_export
 
-    name = (name or "").strip() or export.default_name(type)
-    if not export.rows(type):  # a message beside the file box, not an error inside it
-        return f"**Nothing exported:** {export.nothing_to_export(type)}.", gr.File(value=None, visible=False), None
-    entry = export.save(type, name)
+    name = (name or "").strip() or feedback_export.default_name(type)
+    if not feedback_export.rows(type):  # a message beside the file box, not an error inside it
+        return f"**Nothing exported:** {feedback_export.nothing_to_export(type)}.", gr.File(value=None, visible=False), None
+    entry = feedback_export.save(type, name)
     # The data home is never served: the download is a copy outside it.
     download = Path(tempfile.mkdtemp(prefix="alignui-feedback-")) / f"{entry.name}.jsonl"
     download.write_bytes(Path(entry.path).read_bytes())
@@ -200,18 +200,18 @@ def export_feedback(type, name):
 
 @user_errors
 def continue_training(exported, aligned):
-    from alignui.arena import export
+    from alignui.arena import feedback_export
 
     if not exported:
         raise gr.Error("Export your feedback to the catalog first.")
     from alignui.paths import allowed_path
 
     type, name = exported
-    spec = export.continue_training(allowed_path(aligned, "model"), name, type)
+    spec = feedback_export.continue_training(allowed_path(aligned, "model"), name, type)
     recipe = spec.to_yaml()
     path = Path(tempfile.mkdtemp(prefix="alignui-recipe-")) / f"{spec.algorithm}-{name}.yaml"
     path.write_text(recipe)
-    return (gr.Code(value=recipe, visible=True), gr.Code(value=export.train_command(spec), visible=True),
+    return (gr.Code(value=recipe, visible=True), gr.Code(value=feedback_export.train_command(spec), visible=True),
             gr.File(value=str(path), visible=True), gr.Button(visible=True))
 
 
@@ -228,10 +228,10 @@ def launch_recipe(text):
 
 def list_models():
     """New choices for both pickers; their values are left as the user set them."""
-    from alignui import models
+    from alignui import model_choices
     from alignui.arena.models import finished_jobs
 
-    found = finished_jobs() + models.choices()
+    found = finished_jobs() + model_choices.choices()
     return gr.update(choices=found), gr.update(choices=found)
 
 

@@ -179,7 +179,7 @@ def balance_plot(stats: dict):
 
 @user_errors
 def convert(path, to, chosen_min, rejected_max, threshold, validation):
-    from alignui.data.export import convert_file
+    from alignui.data.jsonl import convert_file
 
     path = _need_file(path)
     if not to:

@@ -9,7 +9,7 @@ never stops one, and reopening the page shows it live again. Every listener is a
 import gradio as gr
 import pandas as pd
 
-from alignui import models
+from alignui import model_choices
 from alignui.algorithms import ALGORITHMS
 from alignui.train import metrics
 from alignui.ui import run_form
@@ -34,7 +34,7 @@ def render() -> None:
         recipe = gr.File(label="Or load a recipe (YAML)", file_types=[".yaml", ".yml"], type="filepath")
     with gr.Row():
         algorithm = gr.Dropdown([(a.title, a.name) for a in ALGORITHMS.values()], value="dpo", label="Algorithm")
-        model = gr.Dropdown(choices=models.choices(), value=None, allow_custom_value=True,
+        model = gr.Dropdown(choices=model_choices.choices(), value=None, allow_custom_value=True,
                             label="Model", info="the demo, a local or cached model; or type a folder or hub id")
         dataset = gr.Dropdown([], label="Dataset", allow_custom_value=True,
                               info="a saved dataset, or the path of a data file")

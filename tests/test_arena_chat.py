@@ -5,8 +5,8 @@ import random
 import pytest
 from test_arena_models import SAMPLED, aligned_model  # noqa: F401 (fixture)
 
-from alignui.arena import conversation as arena
-from alignui.arena.conversation import Conversation, Exchange
+from alignui.arena import chat as arena
+from alignui.arena.chat import Conversation, Exchange
 from alignui.arena.models import ModelSource
 from alignui.errors import DataError
 

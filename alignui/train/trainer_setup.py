@@ -11,7 +11,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoModelForSequenceClassification, AutoTokenizer
 
 from alignui import rewards
-from alignui.data.export import read_jsonl
+from alignui.data.jsonl import read_jsonl
 from alignui.errors import DataError, SpecError
 from alignui.recipe.spec import LoraSpec, TrainSpec
 from alignui.recipe.validate import machine_defaults

@@ -66,7 +66,7 @@ def vote_rows(records: list[dict]) -> list[dict]:
 
 def write(type: str, out, rater: str | None = None) -> int:
     """Write the rows of `type` (from one rater's feedback, if given) as JSONL to `out`; how many rows."""
-    from alignui.data.export import write_jsonl
+    from alignui.data.jsonl import write_jsonl
 
     found = _nonempty(type, rater)
     write_jsonl(found, Path(out))

@@ -7,7 +7,7 @@ from test_train_data import rows_for, write_rows
 
 from alignui.errors import SpecError
 from alignui.recipe.spec import LoraSpec, TrainSpec
-from alignui.train import build
+from alignui.train import trainer_setup
 from alignui.train.run_folder import RunFolder
 
 TINY = {"max_steps": 2, "per_device_train_batch_size": 2, "max_length": 32}
@@ -27,7 +27,7 @@ def prepare(tmp_path, spec: TrainSpec) -> RunFolder:
 def make(tmp_path, algorithm="dpo", **fields):
     spec = TrainSpec(algorithm, str(fields.pop("model")), "data", args={**TINY, **fields.pop("args", {})}, **fields)
     run = prepare(tmp_path, spec)
-    return build.trainer(spec, run, callbacks=[]), run
+    return trainer_setup.trainer(spec, run, callbacks=[]), run
 
 
 def test_lora_uses_the_base_with_its_adapter_off_as_the_reference(tmp_path, tiny_model):
@@ -57,10 +57,10 @@ def test_config_suits_the_cpu_and_evaluates_at_every_checkpoint(tmp_path, tiny_m
 def test_the_run_trains_and_evaluates_on_its_folders_split(tmp_path):
     run = RunFolder(tmp_path)
     write_rows(run.train_data, rows_for("dpo", n=6))
-    train, held_out = build.load_data(run)
+    train, held_out = trainer_setup.load_data(run)
     assert len(train) == 6 and held_out is None  # no eval.jsonl: no evaluation
     write_rows(run.eval_data, rows_for("dpo", n=2))
-    assert len(build.load_data(run)[1]) == 2
+    assert len(trainer_setup.load_data(run)[1]) == 2
 
 
 def test_a_checkpoint_of_a_lora_run_continues_as_a_trainable_adapter(tmp_path, tiny_model):
@@ -69,16 +69,16 @@ def test_a_checkpoint_of_a_lora_run_continues_as_a_trainable_adapter(tmp_path, t
     first, _ = make(tmp_path / "a", model=tiny_model, lora=LoraSpec(r=4))
     adapter = tmp_path / "adapter"
     first.save_model(str(adapter))
-    assert build.adapter_base(str(adapter)) == str(tiny_model)
+    assert trainer_setup.adapter_base(str(adapter)) == str(tiny_model)
 
-    model = build.load_policy(TrainSpec("dpo", str(adapter), "data", lora=LoraSpec(r=4)))
+    model = trainer_setup.load_policy(TrainSpec("dpo", str(adapter), "data", lora=LoraSpec(r=4)))
     assert isinstance(model, PeftModel)
     assert any(p.requires_grad for n, p in model.named_parameters() if "lora_" in n)
 
 
 def test_qlora_without_cuda_says_what_it_needs(tmp_path, tiny_model):
     with pytest.raises(SpecError, match="CUDA"):
-        build.load_policy(TrainSpec("dpo", str(tiny_model), "data", lora=LoraSpec(quantize_4bit=True)))
+        trainer_setup.load_policy(TrainSpec("dpo", str(tiny_model), "data", lora=LoraSpec(quantize_4bit=True)))
 
 
 def test_grpo_without_answers_or_reward_model_is_refused(tmp_path, tiny_model):
@@ -87,19 +87,19 @@ def test_grpo_without_answers_or_reward_model_is_refused(tmp_path, tiny_model):
     run = prepare(tmp_path, spec)
     write_rows(run.train_data, [{"prompt": r["prompt"]} for r in rows_for("grpo", n=8)])
     with pytest.raises(SpecError, match="answer"):
-        build.trainer(spec, run, callbacks=[])
+        trainer_setup.trainer(spec, run, callbacks=[])
 
 
 def test_a_model_that_cannot_be_loaded_is_a_spec_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(SpecError, match="cannot load model"):
-        build.load_policy(TrainSpec("dpo", str(tmp_path / "empty"), "data"))
+        trainer_setup.load_policy(TrainSpec("dpo", str(tmp_path / "empty"), "data"))
 
 
 def test_trl_config_errors_name_the_config_class(tmp_path, tiny_model):
     spec = TrainSpec("grpo", str(tiny_model), "data", args={"num_generations": 1})
     with pytest.raises(SpecError, match="GRPOConfig"):
-        build.trl_config(spec, RunFolder(tmp_path), has_eval=False)
+        trainer_setup.trl_config(spec, RunFolder(tmp_path), has_eval=False)
 
 
 def test_the_resolved_config_is_json(tmp_path, tiny_model):
