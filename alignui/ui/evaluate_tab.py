@@ -74,9 +74,8 @@ def render(tab: gr.Tab) -> None:
                 "rated by a Bradley-Terry fit (Elo-like: 1000 + 400 × log10 strength) with bootstrap "
                 "95% intervals; a tie or both-bad vote counts half.")
     ranking = gr.Dataframe(headers=LEADERBOARD_COLUMNS, interactive=False, elem_id="leaderboard")
-    ranking_plot = gr.ScatterPlot(x="model", y="rating", label="Ratings", sort="-y")
     rank_button = gr.Button("Refresh leaderboard", size="sm")
-    rank_button.click(leaderboard, outputs=[ranking, ranking_plot], api_name="leaderboard")
+    rank_button.click(leaderboard, outputs=ranking, api_name="leaderboard")
 
     gr.Markdown("#### On-policy rounds\nRuns of `python -m alignui iterate`: held-out accuracy (verifier) or "
                 "win rate against the starting model (other judges) after each round; round 0 is the start.")
@@ -90,7 +89,7 @@ def render(tab: gr.Tab) -> None:
     evaluated = run.click(evaluate, inputs=[reference, aligned, prompt_file, dataset, held_out, judge, reward_model,
                                             max_new_tokens, template], outputs=[*report_outputs, history],
                           api_name="evaluate")
-    evaluated.success(current_leaderboard, outputs=[ranking, ranking_plot], api_visibility="private")
+    evaluated.success(current_leaderboard, outputs=ranking, api_visibility="private")
     show.click(show_evaluation, inputs=report_id, outputs=report_outputs, api_name="show_evaluation")
     refresh.click(list_models, outputs=[reference, aligned], api_visibility="private")
     refresh.click(list_prompt_sets, outputs=[dataset, history], api_name="list_prompt_sets")
@@ -100,7 +99,7 @@ def render(tab: gr.Tab) -> None:
     for triggers in (None, [tab.select, dataset.focus]):
         gr.on(triggers, list_prompt_sets, outputs=[dataset, history], api_visibility="private")
     for triggers in (None, [tab.select]):  # and the leaderboard and rounds follow new evaluations and runs
-        gr.on(triggers, current_leaderboard, outputs=[ranking, ranking_plot], api_visibility="private")
+        gr.on(triggers, current_leaderboard, outputs=ranking, api_visibility="private")
         gr.on(triggers, on_policy_rounds, outputs=[rounds_plot, rounds_table], api_visibility="private")
 
 
@@ -210,20 +209,21 @@ def history_row(report: dict) -> list:
 
 @user_errors
 def leaderboard():
-    table, plot = current_leaderboard()
+    table = current_leaderboard()
     if table.empty:
         raise gr.Error("No model has met another yet: vote in the Compare tab or run an evaluation.")
-    return table, plot
+    return table
 
 
 def current_leaderboard():
-    """The leaderboard's table and plot, empty while no model has met another (shown without asking)."""
+    """The leaderboard's table, best first, models named as the pickers name them; empty while no model
+    has met another (shown without asking)."""
     import pandas as pd
 
     from alignui.evaluate.leaderboard import leaderboard as fit
 
-    table = pd.DataFrame(fit()["models"], columns=LEADERBOARD_COLUMNS)
-    return table, table[["model", "rating"]]
+    rows = [{**found, "model": label(found["model"])} for found in fit()["models"]]
+    return pd.DataFrame(rows, columns=LEADERBOARD_COLUMNS)
 
 
 def on_policy_rounds():
