@@ -128,28 +128,31 @@ def _guarded(handler, gate: Gate, silent: bool, outputs: int):
         request = args[at] if len(args) > at else None
         return request, (args[:at] + args[at + 1:] if added else args)
 
-    def check(request) -> tuple[str | None, User | None]:
-        """(why the call is refused or None, the acting user)."""
+    def admitted(args) -> tuple[bool, User | None, tuple]:
+        """(whether the caller may run the handler, the acting user, the handler's own arguments); a
+        refusal raises gr.Error, unless the event is silent."""
+        request, args = split(args)
         known, user = gate.caller(request)
-        if not known:
-            return "Your account no longer exists or was never made: sign in again.", None
         role = user.role if user else ADMIN
-        if role not in roles:
-            return f"Not allowed: signed in as a {role}, and this needs the role {' or '.join(roles)}.", user
-        return None, user
+        if not known:
+            problem = "Your account no longer exists or was never made: sign in again."
+        elif role not in roles:
+            problem = f"Not allowed: signed in as a {role}, and this needs the role {' or '.join(roles)}."
+        else:
+            return True, user, args
+        if silent:
+            return False, user, args
+        raise gr.Error(problem)
 
     def skipped():
         return None if outputs == 0 else gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
 
     if inspect.isgeneratorfunction(handler):
         def wrapper(*args, **kwargs):
-            request, args = split(args)
-            problem, user = check(request)
-            if problem:
-                if silent:
-                    yield skipped()
-                    return
-                raise gr.Error(problem)
+            allowed, user, args = admitted(args)
+            if not allowed:
+                yield skipped()
+                return
             steps = handler(*args, **kwargs)
             try:
                 while True:  # the acting user is set around each step: steps may run on different threads
@@ -163,22 +166,16 @@ def _guarded(handler, gate: Gate, silent: bool, outputs: int):
                 steps.close()  # a page that went away stops the handler now, not when collected
     elif inspect.iscoroutinefunction(handler):
         async def wrapper(*args, **kwargs):
-            request, args = split(args)
-            problem, user = check(request)
-            if problem:
-                if silent:
-                    return skipped()
-                raise gr.Error(problem)
+            allowed, user, args = admitted(args)
+            if not allowed:
+                return skipped()
             with acting.acting_as(user):
                 return await handler(*args, **kwargs)
     else:
         def wrapper(*args, **kwargs):
-            request, args = split(args)
-            problem, user = check(request)
-            if problem:
-                if silent:
-                    return skipped()
-                raise gr.Error(problem)
+            allowed, user, args = admitted(args)
+            if not allowed:
+                return skipped()
             with acting.acting_as(user):
                 return handler(*args, **kwargs)
 
