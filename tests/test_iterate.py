@@ -149,3 +149,17 @@ def test_the_evaluate_tab_plots_the_rounds(client, app_server, monkeypatch):
     mine = [row for row in table["data"] if row[0] == f"run {record.id}"]
     assert [(row[1], row[3], row[4]) for row in mine] == [(0, 0.5, None), (1, 0.6, 7), (2, 0.7, 8)]
     assert len([row for row in plot["data"] if row[0] == f"run {record.id}"]) == 3
+
+
+@pytest.mark.timeout(900)
+def test_the_demo_recipe_lifts_held_out_accuracy_from_prompts_alone(alignui_home):
+    # The command exactly as the README gives it: prompts and the verifier, no preference file.
+    result = run_cli("iterate", "--recipe", "assets/demo/recipes/dpo.yaml", "--prompts", "assets/demo/prompts.jsonl",
+                     "--judge", "verifier", "--rounds", "2", "--samples", "4", "--wait", "--json",
+                     home=alignui_home, timeout=900)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    before = found["baseline"]["heldout_accuracy"]
+    after = [entry["heldout_accuracy"] for entry in found["rounds"]]
+    assert len(after) == 2 and after[-1] - before >= 0.15, (before, after)
+    assert all(entry["pairs"] > 0 and jobs.get(entry["job_id"])["status"] == "succeeded" for entry in found["rounds"])
