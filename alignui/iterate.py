@@ -86,9 +86,9 @@ class Iteration:
 
 # ----- the run -----
 
-def run(config: IterateSettings, progress: Callable[[str], None] = lambda message: None,
-        iteration_id: int | None = None) -> dict:
-    """Run every round and return the record: {"rounds": [...], "final_model": ..., ...}."""
+def check(config: IterateSettings) -> tuple:
+    """(the recipe, the prompts to train on, the held-out prompts), or a SpecError/DataError naming what
+    is wrong with the settings; the judge is checked when it is built (it may load a model)."""
     from alignui.evaluate.run import read_prompts
     from alignui.recipe.recipe_file import read_recipe
 
@@ -103,6 +103,15 @@ def run(config: IterateSettings, progress: Callable[[str], None] = lambda messag
         heldout = read_prompts(config.heldout)
     else:
         items, heldout = hold_out(items, config.heldout_fraction)
+    if config.judge == judges.VERIFIER:
+        judges.Verifier().check(items + heldout)
+    return recipe, items, heldout
+
+
+def run(config: IterateSettings, progress: Callable[[str], None] = lambda message: None,
+        iteration_id: int | None = None) -> dict:
+    """Run every round and return the record: {"rounds": [...], "final_model": ..., ...}."""
+    recipe, items, heldout = check(config)
     judge = judges.make(config.judge, config.judge_template)
     judge.check(items)
     if heldout:
@@ -151,6 +160,49 @@ def run(config: IterateSettings, progress: Callable[[str], None] = lambda messag
     finally:
         _save(record)
     return record.to_dict()
+
+
+def start(config: IterateSettings, recipe=None) -> dict:
+    """Check the settings, then run the rounds with `iterate --wait` in a background process of its own
+    and return at once: {"iteration_id", "status": "running", "log"}.
+
+    The run's folder keeps what it reads: the recipe (`recipe`, a TrainSpec, is written there when
+    given, as the web form gives one), a copy of the prompt and held-out files, and the judge's
+    template, so the run does not depend on an upload that may be swept away meanwhile.
+    """
+    import shutil
+    import subprocess
+    import sys
+
+    from alignui.train.backends.local import environment
+
+    number = new_id()
+    folder = _folder(number)
+    try:
+        if recipe is not None:
+            recipe.save(folder / "recipe.yaml")
+            config = dataclasses.replace(config, recipe=str(folder / "recipe.yaml"))
+        check(config)
+        for name in ("prompts", "heldout"):  # the copy keeps the suffix: it tells the reader the format
+            if source := getattr(config, name):
+                copy = shutil.copyfile(source, folder / f"{name}{Path(source).suffix}")
+                config = dataclasses.replace(config, **{name: str(copy)})
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # a refused run leaves no folder behind
+        raise
+    argv = ["--wait", "--id", number, "--recipe", config.recipe, "--prompts", config.prompts, "--judge",
+            config.judge, "--rounds", config.rounds, "--samples", config.samples, "--heldout-fraction",
+            config.heldout_fraction, "--temperature", config.temperature, "--max-new-tokens", config.max_new_tokens]
+    if config.heldout:
+        argv += ["--heldout", config.heldout]
+    if config.judge_template:
+        (folder / "judge_template.txt").write_text(config.judge_template)
+        argv += ["--judge-template", folder / "judge_template.txt"]
+    log = folder / "log.txt"
+    with log.open("a") as out:
+        subprocess.Popen([sys.executable, "-m", "alignui", "iterate", *map(str, argv)], stdin=subprocess.DEVNULL,
+                         stdout=out, stderr=subprocess.STDOUT, env=environment(), start_new_session=True)
+    return {"iteration_id": number, "status": "running", "log": str(log)}
 
 
 def hold_out(items: list[PromptItem], fraction: float) -> tuple[list[PromptItem], list[PromptItem]]:

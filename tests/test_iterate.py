@@ -134,7 +134,9 @@ def test_bad_settings_are_refused_before_any_job(recipe, prompt_files, tmp_path,
     refused = run_cli("iterate", "--recipe", kto, "--prompts", prompts, "--judge", "verifier", "--wait",
                       home=alignui_home)
     assert refused.returncode == 1 and "must be one of dpo" in refused.stderr
-    assert jobs.list_jobs() == []
+    in_background = run_cli("iterate", "--recipe", recipe, "--prompts", prompts, "--judge", "verifier", home=alignui_home)
+    assert in_background.returncode == 1 and "needs an `answer`" in in_background.stderr  # refused before it starts
+    assert jobs.list_jobs() == [] and not list((alignui_home / "iterations").glob("*"))
 
 
 def test_the_evaluate_tab_plots_the_rounds(client, app_server, monkeypatch):

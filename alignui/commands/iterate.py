@@ -1,7 +1,6 @@
 """`python -m alignui iterate ...`: on-policy rounds (iterative DPO) from prompts and a judge."""
 
 import argparse
-import sys
 
 from alignui.commands.output import print_json
 from alignui.iterate import IterateSettings
@@ -62,7 +61,7 @@ def run_iterate(args) -> int:
         max_new_tokens=args.max_new_tokens,
         judge_template=judges.read_template(args.judge_template) if args.judge_template else None)
     if not args.wait:
-        found = start_in_background(args)
+        found = iterate.start(config)
         print_json(found) if args.json else print(f"on-policy run {found['iteration_id']} started; "
                                                   f"follow it with `python -m alignui iterate --list`")
         return 0
@@ -78,24 +77,3 @@ def run_iterate(args) -> int:
               f"{entry['seconds']} s")
     print(f"final model: {record['final_model']}")
     return 0
-
-
-def start_in_background(args) -> dict:
-    """Run the same rounds with --wait in a session of its own; its log goes next to its record."""
-    import subprocess
-
-    from alignui import iterate
-    from alignui.train.backends.local import environment
-
-    number = iterate.new_id()
-    log = iterate._folder(number) / "log.txt"
-    argv = ["iterate", "--wait", "--id", str(number)]
-    for flag in ("recipe", "prompts", "judge", "judge_template", "rounds", "samples", "heldout",
-                 "heldout_fraction", "temperature", "max_new_tokens"):
-        value = getattr(args, flag)
-        if value is not None:
-            argv += ["--" + flag.replace("_", "-"), str(value)]
-    with log.open("a") as out:
-        subprocess.Popen([sys.executable, "-m", "alignui", *argv], stdin=subprocess.DEVNULL, stdout=out,
-                         stderr=subprocess.STDOUT, env=environment(), start_new_session=True)
-    return {"iteration_id": number, "status": "running", "log": str(log)}

@@ -2,7 +2,8 @@
 
 Jobs run in their own processes (alignui.train.jobs): closing the page or restarting the app
 never stops one, and reopening the page shows it live again. Every listener is an API endpoint
-(launch, load_recipe, jobs, job_status, cancel, resume, apply_fix, hardware).
+(launch, load_recipe, jobs, job_status, cancel, resume, apply_fix, hardware; start_rounds and
+on_policy_runs from the on-policy panel).
 """
 
 
@@ -12,7 +13,7 @@ import pandas as pd
 from alignui import model_choices
 from alignui.algorithms import ALGORITHMS
 from alignui.train import metrics
-from alignui.ui import run_form
+from alignui.ui import onpolicy_panel, run_form
 from alignui.ui.errors import user_errors
 
 JOB_COLUMNS = ["job_id", "status", "algorithm", "model", "dataset", "step", "max_steps", "owner", "created_at"]
@@ -45,6 +46,8 @@ def render() -> None:
                        info="this machine, or the Ray cluster")
     launch_button = gr.Button("Launch", variant="primary")
     launch_message = gr.Markdown()
+    form = [algorithm, model, dataset, *fields]
+    onpolicy_panel.render(form)
 
     gr.Markdown("#### Jobs")
     jobs_table = gr.Dataframe(headers=JOB_COLUMNS, interactive=False)
@@ -68,7 +71,6 @@ def render() -> None:
         details = gr.JSON(show_label=False)
     timer = gr.Timer(POLL_SECONDS)
 
-    form = [algorithm, model, dataset, *fields]
     watch = [details, status, progress, *plots, log, diagnosis, apply_button, timer, jobs_table]
     # An old "Job 3 queued" must not stand next to a new error: the message is cleared first.
     launch_button.click(lambda: "", outputs=launch_message, api_visibility="private").then(
