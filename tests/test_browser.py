@@ -21,6 +21,7 @@ import pytest
 from conftest import ROOT, free_port, served_roots, session_temp_of
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect, sync_playwright
+from test_arena_models import build_reward_model, built_once
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -238,6 +239,27 @@ def train(page, model: Path, dataset: str, shots: Path) -> int:
     return job_id
 
 
+def on_policy_round(page, reward_model: Path, prompts: Path) -> None:
+    """One on-policy round from the Train tab: the form as the last job left it, a prompt file, a reward
+    model as the judge; the run is watched in the panel's table until it has finished."""
+    panel = open_tab(page, "Train")
+    panel.get_by_text("On-policy rounds: from prompts and a judge").click()
+    panel.locator("#onpolicy-prompts input[type=file]").set_input_files(prompts)
+    panel.get_by_role("radio", name=re.compile("^Reward model")).check()
+    panel.get_by_label("Reward model or judge model", exact=True).fill(str(reward_model))
+    panel.get_by_label("Rounds", exact=True).fill("1")
+    panel.get_by_label("Answers per prompt", exact=True).fill("2")
+    panel.get_by_role("button", name="Start on-policy rounds").click()
+    shown(page, panel.get_by_text(re.compile(r"^On-policy run \d+ started")))
+    runs = panel.locator("#onpolicy-runs")
+    deadline = time.time() + TRAINING_TIMEOUT_MS / 1000
+    while "succeeded" not in runs.inner_text():
+        assert "failed" not in runs.inner_text() and time.time() < deadline, runs.inner_text()
+        panel.get_by_role("button", name="Refresh runs").click()
+        settle(panel)
+        time.sleep(1)
+
+
 def compare_vote_export(page, model: Path, job_id: int, shots: Path) -> None:
     panel = open_tab(page, "Compare")
     panel.get_by_role("button", name="Refresh jobs").click()
@@ -291,10 +313,11 @@ def evaluate(page, model: Path, job_id: int, prompts: Path, shots: Path) -> None
     page.screenshot(path=shots / "evaluate.png", full_page=True)
 
 
-def test_the_whole_flow_in_a_browser(app_page, tmp_path, tiny_model, shots):
+def test_the_whole_flow_in_a_browser(app_page, tmp_path, tmp_path_factory, tiny_model, shots):
     page = app_page
     upload_and_save(page, preference_file(tmp_path), "browser-pairs", shots)
     recommend(page, "browser-pairs", shots)
     job_id = train(page, tiny_model, "browser-pairs", shots)
+    on_policy_round(page, built_once(tmp_path_factory, "reward", build_reward_model), prompt_file(tmp_path))
     compare_vote_export(page, tiny_model, job_id, shots)
     evaluate(page, tiny_model, job_id, prompt_file(tmp_path), shots)

@@ -27,7 +27,8 @@ def render(form: list) -> None:
             "prompts is held out and measured after every round.")
         with gr.Row():
             prompts = gr.File(label="Prompt file: a prompt column and, for the verifier, an answer column",
-                              file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet"], type="filepath")
+                              file_types=[".jsonl", ".json", ".csv", ".tsv", ".parquet"], type="filepath",
+                              elem_id="onpolicy-prompts")
             with gr.Column():
                 judge = gr.Radio(JUDGES, value="verifier", label="Judge")
                 judge_model = gr.Textbox(label="Reward model or judge model", placeholder="job id or model folder")
@@ -36,7 +37,7 @@ def render(form: list) -> None:
                 samples = gr.Number(4, label="Answers per prompt", precision=0, minimum=2, maximum=16)
         start = gr.Button("Start on-policy rounds", variant="primary")
         message = gr.Markdown()
-        runs = gr.Dataframe(headers=RUN_COLUMNS, interactive=False, label="On-policy runs")
+        runs = gr.Dataframe(headers=RUN_COLUMNS, interactive=False, label="On-policy runs", elem_id="onpolicy-runs")
         refresh = gr.Button("Refresh runs", size="sm")
     start.click(start_rounds, inputs=[*form, prompts, judge, judge_model, rounds, samples], outputs=[message, runs],
                 api_name="start_rounds")
