@@ -168,14 +168,18 @@ def start(config: IterateSettings, recipe=None) -> dict:
 
     The run's folder keeps what it reads: the recipe (`recipe`, a TrainSpec, is written there when
     given, as the web form gives one), a copy of the prompt and held-out files, and the judge's
-    template, so the run does not depend on an upload that may be swept away meanwhile.
+    template, so the run does not depend on an upload that may be swept away meanwhile. The run acts
+    as the acting user (alignui.people.acting): its jobs are theirs and count toward their limit.
     """
     import shutil
     import subprocess
     import sys
 
+    from alignui.people import acting
     from alignui.train.backends.local import environment
+    from alignui.train.jobs import TRAINERS
 
+    acting.require_role(TRAINERS, "starting on-policy rounds")
     number = new_id()
     folder = _folder(number)
     try:
@@ -198,6 +202,8 @@ def start(config: IterateSettings, recipe=None) -> dict:
     if config.judge_template:
         (folder / "judge_template.txt").write_text(config.judge_template)
         argv += ["--judge-template", folder / "judge_template.txt"]
+    if owner := acting.owner_name():
+        argv += ["--owner", owner]
     log = folder / "log.txt"
     with log.open("a") as out:
         subprocess.Popen([sys.executable, "-m", "alignui", "iterate", *map(str, argv)], stdin=subprocess.DEVNULL,

@@ -11,7 +11,7 @@ from conftest import run_cli
 from test_arena_models import build_reward_model, built_once
 
 from alignui import iterate
-from alignui.errors import DataError, NotFound
+from alignui.errors import DataError, Forbidden, NotFound
 from alignui.evaluate import judges
 from alignui.evaluate.judges import PromptItem
 from alignui.recipe.spec import TrainSpec
@@ -105,6 +105,31 @@ def test_without_wait_the_rounds_run_in_the_background(recipe, prompt_files, tmp
         time.sleep(1)
     assert record["status"] == "succeeded", record.get("error")
     assert len(record["rounds"]) == 1 and "win_rate" not in record["rounds"][0]  # no held-out prompts
+
+
+@pytest.mark.timeout(300)
+def test_a_run_started_by_a_trainer_trains_as_that_trainer(recipe, prompt_files, tmp_path_factory, alignui_home):
+    from alignui.people import accounts, acting
+
+    reward = built_once(tmp_path_factory, "reward", build_reward_model)
+    accounts.add("tina", "trainer", "a long enough password")
+    settings = iterate.IterateSettings(recipe=str(recipe), prompts=str(prompt_files[0]), judge=f"reward-model:{reward}",
+                                       rounds=1, samples=2, heldout_fraction=0, max_new_tokens=6)
+    with acting.acting_as(accounts.User("rita", "rater")), pytest.raises(Forbidden, match="needs the role"):
+        iterate.start(settings)
+    with acting.acting_as(accounts.get("tina")):
+        started = iterate.start(settings)
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        try:
+            record = iterate.get(started["iteration_id"])
+            if record["status"] != "running":
+                break
+        except NotFound:  # the record appears once the run has checked its inputs
+            pass
+        time.sleep(1)
+    assert record["status"] == "succeeded", record.get("error")
+    assert jobs.get(record["rounds"][0]["job_id"])["owner"] == "tina"
 
 
 def test_without_a_heldout_file_a_share_of_the_prompts_is_kept_out_of_every_round():

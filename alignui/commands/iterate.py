@@ -37,6 +37,7 @@ def register(subparsers) -> None:
     iterate.add_argument("--list", action="store_true", help="list the on-policy runs and their rounds")
     iterate.add_argument("--json", action="store_true", help="print one JSON object")
     iterate.add_argument("--id", type=int, help=argparse.SUPPRESS)  # the background run's reserved id
+    iterate.add_argument("--owner", help=argparse.SUPPRESS)  # the account a background run acts as
     iterate.set_defaults(func=run_iterate)
 
 
@@ -44,6 +45,7 @@ def run_iterate(args) -> int:
     from alignui import iterate
     from alignui.errors import SpecError
     from alignui.evaluate import judges
+    from alignui.people import acting
 
     if args.list:
         runs = iterate.list_runs()
@@ -66,8 +68,9 @@ def run_iterate(args) -> int:
                                                   f"follow it with `python -m alignui iterate --list`")
         return 0
     quiet = args.json
-    record = iterate.run(config, progress=lambda message: None if quiet else print(message, flush=True),
-                         iteration_id=args.id)
+    with acting.acting_as(_account(args.owner)):
+        record = iterate.run(config, progress=lambda message: None if quiet else print(message, flush=True),
+                             iteration_id=args.id)
     if args.json:
         print_json(record)
         return 0
@@ -77,3 +80,16 @@ def run_iterate(args) -> int:
               f"{entry['seconds']} s")
     print(f"final model: {record['final_model']}")
     return 0
+
+
+def _account(name: str | None):
+    """The account a background run started from the web acts as (None: the local operator)."""
+    if not name:
+        return None
+    from alignui.errors import Forbidden
+    from alignui.people import accounts
+
+    user = accounts.get(name)
+    if user is None:
+        raise Forbidden(f"the account {name!r} that started this run no longer exists")
+    return user
