@@ -8,13 +8,13 @@ Run: .venv/bin/python benchmarks/doctor_fix.py [--steps 200] [--home DIR]
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from alignui_cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "assets" / "demo"
@@ -22,17 +22,9 @@ DEMO = ROOT / "assets" / "demo"
 TRL_DEFAULT_RATE = 1e-6
 
 
-def cli(*args, home: Path) -> dict:
-    done = subprocess.run([sys.executable, "-m", "alignui", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, env=dict(os.environ, ALIGNUI_HOME=str(home)), check=False)
-    if done.returncode:
-        raise SystemExit(f"alignui {' '.join(map(str, args))} failed:\n{done.stdout}{done.stderr}")
-    return json.loads(done.stdout)
-
-
 def accuracy(job_id: int, home: Path) -> dict:
     return cli("eval", "--reference", DEMO / "model", "--aligned", job_id, "--prompts", DEMO / "heldout.jsonl",
-               "--judge", "verifier", "--json", home=home)
+               "--judge", "verifier", home=home)
 
 
 def main() -> None:
@@ -46,18 +38,18 @@ def main() -> None:
                 "logging_steps": 10, "use_cpu": "true"}
     sets = [part for name, value in settings.items() for part in ("--set", f"{name}={value}")]
     first = cli("train", "--algorithm", "dpo", "--model", DEMO / "model", "--data", DEMO / "preference.jsonl",
-                "--eval-fraction", 0, *sets, "--wait", "--json", home=home)
-    report = cli("jobs", "doctor", first["job_id"], "--json", home=home)
+                "--eval-fraction", 0, *sets, "--wait", home=home)
+    report = cli("jobs", "doctor", first["job_id"], home=home)
     for diagnosis in report["diagnoses"]:
         print(f"job {first['job_id']}: {diagnosis['title']}: {diagnosis['evidence']}; fix {diagnosis['changes']}",
               file=sys.stderr)
     if not report["diagnoses"]:
         raise SystemExit(f"the doctor found nothing in job {first['job_id']}")
-    fixed = cli("jobs", "doctor", first["job_id"], "--apply", "--json", home=home)["new_job"]
-    fixed = cli("jobs", "show", fixed["job_id"], "--json", home=home)
+    fixed = cli("jobs", "doctor", first["job_id"], "--apply", home=home)["new_job"]
+    fixed = cli("jobs", "show", fixed["job_id"], home=home)
     while fixed["status"] in ("queued", "running"):
         time.sleep(2)
-        fixed = cli("jobs", "show", fixed["job_id"], "--json", home=home)
+        fixed = cli("jobs", "show", fixed["job_id"], home=home)
     if fixed["status"] != "succeeded":
         raise SystemExit(f"the fixed job {fixed['job_id']} ended {fixed['status']}: {fixed['error']}")
     print("| job | learning rate | held-out accuracy: demo model | after the job | win rate |")

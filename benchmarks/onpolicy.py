@@ -12,24 +12,15 @@ Run: .venv/bin/python benchmarks/onpolicy.py [--recipe R] [--rounds N] [--sample
 """
 
 import argparse
-import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from alignui_cli import cli
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "assets" / "demo"
-
-
-def cli(*args, home) -> dict:
-    result = subprocess.run([sys.executable, "-m", "alignui", *map(str, args), "--json"], cwd=ROOT, text=True,
-                            capture_output=True, env=dict(os.environ, ALIGNUI_HOME=str(home)))
-    if result.returncode:
-        raise SystemExit(f"alignui {' '.join(map(str, args))} failed:\n{result.stderr}")
-    return json.loads(result.stdout)
 
 
 def main() -> None:
