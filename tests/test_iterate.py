@@ -41,6 +41,20 @@ def test_a_pairwise_judge_scores_answers_by_their_wins(tiny_model):
     assert scores[0] == [expected[0] + expected[1], 1 - expected[0] + expected[2], 2 - expected[1] - expected[2]]
 
 
+def ended(iteration_id: int, timeout: float = 240) -> dict:
+    """A background run's record once it has stopped running."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            record = iterate.get(iteration_id)
+            if record["status"] != "running":
+                return record
+        except NotFound:  # the record appears once the run has checked its inputs
+            pass
+        time.sleep(1)
+    raise AssertionError(f"on-policy run {iteration_id} still runs after {timeout} s")
+
+
 @pytest.fixture
 def recipe(tmp_path, tiny_model):
     path = tmp_path / "recipe.yaml"
@@ -94,15 +108,7 @@ def test_without_wait_the_rounds_run_in_the_background(recipe, prompt_files, tmp
                                  f"reward-model:{reward}", "--rounds", "1", "--samples", "2", "--max-new-tokens", "6",
                                  "--heldout-fraction", "0", "--json", home=alignui_home, check=True).stdout)
     assert started["status"] == "running"
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        try:
-            record = iterate.get(started["iteration_id"])
-            if record["status"] != "running":
-                break
-        except NotFound:  # the record appears once the run has checked its inputs
-            pass
-        time.sleep(1)
+    record = ended(started["iteration_id"])
     assert record["status"] == "succeeded", record.get("error")
     assert len(record["rounds"]) == 1 and "win_rate" not in record["rounds"][0]  # no held-out prompts
 
@@ -119,15 +125,7 @@ def test_a_run_started_by_a_trainer_trains_as_that_trainer(recipe, prompt_files,
         iterate.start(settings)
     with acting.acting_as(accounts.get("tina")):
         started = iterate.start(settings)
-    deadline = time.time() + 240
-    while time.time() < deadline:
-        try:
-            record = iterate.get(started["iteration_id"])
-            if record["status"] != "running":
-                break
-        except NotFound:  # the record appears once the run has checked its inputs
-            pass
-        time.sleep(1)
+    record = ended(started["iteration_id"])
     assert record["status"] == "succeeded", record.get("error")
     assert jobs.get(record["rounds"][0]["job_id"])["owner"] == "tina"
 

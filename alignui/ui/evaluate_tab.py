@@ -6,12 +6,10 @@ Listeners are API endpoints (evaluate, evaluation_history, show_evaluation, list
 import gradio as gr
 
 from alignui.evaluate.judges import DEFAULT_TEMPLATE
+from alignui.ui import judge_choice
 from alignui.ui.compare_tab import list_models, model_picker, user_errors
 
-JUDGES = [("Verifier: check each answer against the prompt's answer column", "verifier"),
-          ("Reward model: a reward job id or a sequence-classification model folder", "reward-model"),
-          ("LLM judge: a chat model compares both answers, in both orders", "llm"),
-          ("Human votes from the Compare tab", "votes")]
+JUDGES = [*judge_choice.JUDGES, ("Human votes from the Compare tab", "votes")]
 HISTORY_COLUMNS = ["id", "when", "aligned", "reference", "judge", "prompts", "wins / ties / losses",
                    "win rate (95% CI)", "accuracy: reference → aligned", "owner"]
 AGREEMENT_COLUMNS = ["rater_a", "rater_b", "pairs", "agreed", "agreement"]
@@ -119,9 +117,7 @@ def evaluate(reference, aligned, prompt_file, dataset, held_out, judge, reward_m
             items, source = run.held_out_prompts(dataset, float(held_out)), f"{dataset} (held out)"
         else:
             raise gr.Error("Upload a prompt file or pick a saved dataset.")
-        kind = "reward model" if judge == "reward-model" else "model"
-        name = "verifier" if judge == "verifier" else f"{judge}:{allowed_path(reward_model, kind)}"
-        report = run.evaluate(reference, aligned, items, name, int(max_new_tokens), source,
+        report = run.evaluate(reference, aligned, items, judge_choice.judge_name(judge, reward_model), int(max_new_tokens), source,
                               progress=lambda done, total: progress((done, total), desc="Generating"),
                               judge_template=template if judge == "llm" else None)
     return *report_view(report), history_frame()

@@ -9,11 +9,8 @@ import gradio as gr
 
 from alignui.ui import run_form
 from alignui.ui.errors import user_errors
+from alignui.ui.judge_choice import JUDGES, judge_name
 
-#: The judges a round can score answers with (the human-votes judge of the Evaluate tab scores nothing new).
-JUDGES = [("Verifier: check each answer against the prompt file's answer column", "verifier"),
-          ("Reward model: a reward job id or a sequence-classification model folder", "reward-model"),
-          ("LLM judge: a chat model compares every two answers, in both orders", "llm")]
 RUN_COLUMNS = ["run", "status", "rounds done", "latest measure", "final model", "error"]
 
 
@@ -49,15 +46,11 @@ def render(form: list) -> None:
 def start_rounds(algorithm, model, dataset, *values):
     """The form's values in form.NAMES order, then the prompt file, judge, judge model, rounds and samples."""
     from alignui import iterate
-    from alignui.paths import allowed_path
 
     *fields, prompts, judge, judge_model, rounds, samples = values
     if not prompts:
         raise gr.Error("Upload a prompt file first: the rounds sample answers to its prompts.")
-    if judge != "verifier":
-        if not (judge_model or "").strip():
-            raise gr.Error("Name the reward model or judge model: a job id or a model folder.")
-        judge = f"{judge}:{allowed_path(judge_model, 'reward model' if judge == 'reward-model' else 'model')}"
+    judge = judge_name(judge, judge_model)
     recipe = run_form.spec(algorithm, model, dataset, fields)  # each round replaces its dataset
     config = iterate.IterateSettings(recipe="", prompts=prompts, judge=judge, rounds=int(rounds or 0),
                                      samples=int(samples or 0))
