@@ -172,11 +172,9 @@ def start(config: IterateSettings, recipe=None) -> dict:
     as the acting user (alignui.people.acting): its jobs are theirs and count toward their limit.
     """
     import shutil
-    import subprocess
-    import sys
 
     from alignui.people import acting
-    from alignui.train.backends.local import environment
+    from alignui.train.backends.local import detached
     from alignui.train.jobs import TRAINERS
 
     acting.require_role(TRAINERS, "starting on-policy rounds")
@@ -205,9 +203,7 @@ def start(config: IterateSettings, recipe=None) -> dict:
     if owner := acting.owner_name():
         argv += ["--owner", owner]
     log = folder / "log.txt"
-    with log.open("a") as out:
-        subprocess.Popen([sys.executable, "-m", "alignui", "iterate", *map(str, argv)], stdin=subprocess.DEVNULL,
-                         stdout=out, stderr=subprocess.STDOUT, env=environment(), start_new_session=True)
+    detached(["-m", "alignui", "iterate", *map(str, argv)], log)
     return {"iteration_id": number, "status": "running", "log": str(log)}
 
 

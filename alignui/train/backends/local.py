@@ -34,15 +34,7 @@ class LocalBackend:
 
         The supervisor does nothing until it finds its own pid in the row.
         """
-        with run.log.open("a") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "alignui.train.supervisor", str(job_id)],
-                cwd=run.root, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=environment(),
-                start_new_session=True,  # its own session and process group: outlives us, stops as one
-            )
-        # Reap it when it ends so a long-lived app does not collect zombies.
-        threading.Thread(target=proc.wait, daemon=True).start()
+        proc = detached(["-m", "alignui.train.supervisor", str(job_id)], run.log, cwd=run.root)
         db["jobs"].update(job_id, {"pid": proc.pid, "pid_start_time": procs.start_time(proc.pid), **fields})
 
     def refresh(self, db, row: dict) -> bool:
@@ -53,6 +45,17 @@ class LocalBackend:
         left = jobs.stop_processes(row, grace)
         if left:
             raise StateError(f"job {row['id']}: processes {sorted(left)} did not stop; stop them by hand")
+
+
+def detached(argv: list[str], log: Path, cwd: Path | None = None) -> subprocess.Popen:
+    """Start `python ARGV` with our environment, its output appended to `log`, in its own session and
+    process group: it outlives us and stops as one. Reaped when it ends, so a long-lived app collects
+    no zombies."""
+    with log.open("a") as out:
+        proc = subprocess.Popen([sys.executable, *argv], cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, env=environment(), start_new_session=True)
+    threading.Thread(target=proc.wait, daemon=True).start()
+    return proc
 
 
 def environment() -> dict[str, str]:
