@@ -98,6 +98,8 @@ def check(config: IterateSettings) -> tuple:
                         f"not {recipe.algorithm}")
     if config.rounds < 1 or config.samples < 2:
         raise SpecError("iterate needs --rounds 1 or more and --samples 2 or more (pairs need two answers)")
+    if not 0 <= config.heldout_fraction < 1:
+        raise SpecError(f"--heldout-fraction must be at least 0 and below 1, not {config.heldout_fraction}")
     items = read_prompts(config.prompts)
     if config.heldout:
         heldout = read_prompts(config.heldout)

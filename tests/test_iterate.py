@@ -159,6 +159,8 @@ def test_bad_settings_are_refused_before_any_job(recipe, prompt_files, tmp_path,
     assert refused.returncode == 1 and "must be one of dpo" in refused.stderr
     in_background = run_cli("iterate", "--recipe", recipe, "--prompts", prompts, "--judge", "verifier", home=alignui_home)
     assert in_background.returncode == 1 and "needs an `answer`" in in_background.stderr  # refused before it starts
+    share = run_cli("iterate", "--recipe", recipe, "--prompts", prompts, "--heldout-fraction", "1.5", home=alignui_home)
+    assert share.returncode == 1 and "--heldout-fraction must be at least 0 and below 1, not 1.5" in share.stderr
     assert jobs.list_jobs() == [] and not list((alignui_home / "iterations").glob("*"))
 
 
